@@ -13,6 +13,7 @@ Examples
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -231,6 +232,5 @@ def generate_study(out_dir: str | Path, *, seed: int = 20261122, messy: bool = F
         "faults": faults,
     }
     write_json(truth, root / "truth.json")
-    import json
     truth = json.loads((root / "truth.json").read_text(encoding="utf-8"))
     return SyntheticStudy(root, root / "study.yaml", truth, *(data_dir / files[t] for t in TABLES))
