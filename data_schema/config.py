@@ -1,0 +1,175 @@
+"""The study config (``study.yaml``): which files, instruments, waves, treatment and privacy.
+
+Paths in the config are relative to the folder holding ``study.yaml``.  The
+config is strict: an unknown key is an error that lists the allowed keys, so a
+typo never silently switches a setting off.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "study.yaml").write_text('''
+... title: Demo
+... data: {directory: data, students: students.csv}
+... privacy: {key_env: PROGEVAL_KEY}
+... seed: 1
+... ''')
+>>> cfg = load_config(folder / "study.yaml")
+>>> cfg.table_path("students").name
+'students.csv'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from data_schema.errors import ConfigError
+
+__all__ = ["StudyConfig", "DataFiles", "TableFile", "Privacy", "Treatment", "load_config"]
+
+TableName = Literal["students", "survey_responses", "assessments", "employment"]
+TABLES: tuple[str, ...] = ("students", "survey_responses", "assessments", "employment")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TableFile(_Strict):
+    """One input file: its path and, for workbooks, the sheet."""
+
+    path: str
+    sheet: str | int | None = None
+    encoding: str | None = Field(None, description="Force a text encoding instead of detecting it.")
+
+
+class DataFiles(_Strict):
+    """Where the four tables are; only ``students`` is required."""
+
+    directory: str = "."
+    students: TableFile
+    survey_responses: TableFile | None = None
+    assessments: TableFile | None = None
+    employment: TableFile | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_paths(cls, data: object) -> object:
+        if isinstance(data, dict):
+            return {k: {"path": v} if k in TABLES and isinstance(v, str) else v for k, v in data.items()}
+        return data
+
+
+class Instruments(_Strict):
+    """Codebook folder and, optionally, the instrument ids to use."""
+
+    directory: str = "instruments"
+    ids: tuple[str, ...] | None = None
+
+
+class Treatment(_Strict):
+    """Which program is the integrated one and when each institution adopted it."""
+
+    integrated_program: str = "integrated"
+    comparison_program: str = "traditional"
+    adoption_year: dict[str, int | None] = Field(
+        default_factory=dict, description="First cohort taught in the integrated program; null = never."
+    )
+
+
+class Privacy(_Strict):
+    """Pseudonymisation key source and the smallest publishable cell."""
+
+    key_env: str | None = Field(None, description="Environment variable holding the secret key.")
+    key_file: str | None = Field(None, description="File holding the secret key (outside the data folder).")
+    min_cell_size: int = Field(10, ge=1)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Privacy:
+        if not (self.key_env or self.key_file):
+            raise ValueError("name a key source: key_env (an environment variable) or key_file")
+        return self
+
+
+class Reports(_Strict):
+    """Documents to render and their formats."""
+
+    documents: tuple[Literal["annual_report", "evidence_brief"], ...] = ("annual_report", "evidence_brief")
+    formats: tuple[Literal["html", "pdf", "docx"], ...] = ("html", "pdf", "docx")
+    output: str = "output"
+
+
+class StudyConfig(_Strict):
+    """A validated ``study.yaml``; ``root`` is the folder it was read from."""
+
+    title: str
+    version: int = 1
+    data: DataFiles
+    instruments: Instruments = Instruments()
+    waves: dict[int, str] = Field(default_factory=lambda: {0: "entry", 1: "mid-program", 2: "graduation"})
+    treatment: Treatment = Treatment()
+    analyses: dict[str, dict] = Field(default_factory=dict)
+    reports: Reports = Reports()
+    privacy: Privacy
+    currency: str = "CNY"
+    seed: int
+    root: Path = Path(".")
+
+    def table_path(self, table: str) -> Path:
+        """Absolute path of a table's file."""
+        entry = getattr(self.data, table)
+        if entry is None:
+            raise ConfigError(f"study config names no file for table {table!r}")
+        return (self.data_dir / entry.path).resolve()
+
+    @property
+    def data_dir(self) -> Path:
+        """Folder holding the data files."""
+        return (self.root / self.data.directory).resolve()
+
+    @property
+    def instruments_dir(self) -> Path:
+        """Folder holding the instrument codebooks."""
+        return (self.root / self.instruments.directory).resolve()
+
+    def tables(self) -> tuple[str, ...]:
+        """The tables this study names a file for, in contract order."""
+        return tuple(t for t in TABLES if getattr(self.data, t) is not None)
+
+
+def _describe(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in error.errors()
+    )
+
+
+def load_config(path: str | Path) -> StudyConfig:
+    """Read and validate a study config.
+
+    Raises
+    ------
+    ConfigError
+        Missing file, invalid YAML, unknown key, wrong type or missing field; the
+        message names the file and the setting.
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / "study.yaml"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: study config not found") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not a readable YAML file ({exc})") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: a study config must be a YAML mapping")
+    if "root" in raw:
+        raise ConfigError(f"{path}: 'root' is set by progeval, remove it from the file")
+    try:
+        return StudyConfig.model_validate({**raw, "root": path.resolve().parent})
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: invalid study config: {_describe(exc)}") from None
