@@ -39,7 +39,7 @@ from pandas.api import types as ptypes
 __all__ = ["CoercedColumn", "coerce_column", "FAILURE_COLUMNS", "to_text", "failure_frame"]
 
 FAILURE_COLUMNS = ["row", "column", "value", "rule", "message"]
-_FORMULA = re.compile(r"^(?:[=@\t\r]|[+\-](?=[^\d.]))")
+_FORMULA = r"^(?:[=@\t\r]|[+\-][^\d.])"
 _TRUE = {"true", "t", "yes", "y", "1", "1.0", "是", "对"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0", "否", "错"}
 _YMD = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
@@ -113,7 +113,7 @@ def _failed(original: pd.Series, mask: pd.Series, column: str, rule: str, messag
 def _text_kind(series: pd.Series, column: str, lower: bool) -> CoercedColumn:
     original, values, trimmed = _clean_text(series)
     fixes = {"whitespace_trimmed": trimmed} if trimmed else {}
-    bad = values.str.match(_FORMULA).fillna(False).astype(bool)
+    bad = values.str.contains(_FORMULA, regex=True).fillna(False).astype(bool)
     values = values.mask(bad)
     if lower:
         lowered = values.str.lower()

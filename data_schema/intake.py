@@ -31,7 +31,7 @@ from data_schema.report import FIX_COLUMNS, REPORT_FAILURE_COLUMNS, TableReport
 from data_schema.rules import check_rules
 from data_schema.schemas import TABLE_SPECS, TableSpec
 
-__all__ = ["TableRead", "read_table", "table_spec"]
+__all__ = ["TableRead", "read_table", "read_table_quietly", "table_spec"]
 
 
 class TableRead(NamedTuple):
@@ -88,14 +88,18 @@ def _field_count_failures(raw: RawTable) -> list[pd.DataFrame]:
     return [frame]
 
 
-def _merge_failures(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    parts = [p for p in parts if not p.empty]
-    if not parts:
+def _merge_failures(coercion: list[pd.DataFrame], checks: list[pd.DataFrame]) -> pd.DataFrame:
+    """All failures; a cell that failed coercion is empty afterwards, so checks on it are not repeated."""
+    first = [p for p in coercion if not p.empty]
+    later = [p for p in checks if not p.empty]
+    if not first and not later:
         return failure_frame([], "", [], "", "")
-    merged = pd.concat(parts, ignore_index=True)[FAILURE_COLUMNS]
-    # a cell that failed coercion is empty afterwards; do not report it again as missing
-    earlier = merged.duplicated(subset=["row", "column"], keep="first")
-    merged = merged[~(earlier & (merged["rule"] == "missing_required"))]
+    merged = pd.concat(first + later, ignore_index=True)[FAILURE_COLUMNS]
+    if first:
+        n_first = sum(len(p) for p in first)
+        repeated = merged.duplicated(subset=["row", "column"], keep="first").to_numpy().copy()
+        repeated[:n_first] = False
+        merged = merged[~repeated]
     return merged.sort_values(["row", "column", "rule"], kind="stable", ignore_index=True)
 
 
@@ -152,6 +156,23 @@ def read_table(
     rules (student exists, response within the instrument's scale) need the
     whole study: see :func:`data_schema.load_study`.
     """
+    result = read_table_quietly(path, table, key=key, sheet=sheet, encoding=encoding)
+    report = result.report
+    if report.n_quarantined:
+        warnings.warn(f"{report.file}: {report.n_quarantined:,} of {report.n_read:,} rows quarantined; see the report",
+                      DataQualityWarning, stacklevel=2)
+    return result
+
+
+def read_table_quietly(
+    path: str | Path,
+    table: str,
+    *,
+    key: bytes,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+) -> TableRead:
+    """:func:`read_table` without the :class:`DataQualityWarning`, for callers that report counts themselves."""
     spec = table_spec(table)
     raw = read_raw(path, sheet=sheet, encoding=encoding)
     match = match_columns(raw, spec)
@@ -159,9 +180,7 @@ def read_table(
     if "student_id" in typed:
         typed["student_id"] = pseudonymise(typed["student_id"], key)
     failures.extend(_field_count_failures(raw))
-    failures.append(check_rules(typed, spec))
-    failures.append(check_keys(typed, spec.key))
-    merged = _merge_failures(failures)
+    merged = _merge_failures(failures, [check_rules(typed, spec), check_keys(typed, spec.key)])
     bad = pd.Index(pd.unique(merged["row"]))
     valid = typed.drop(index=bad)
     quarantined = _quarantine(match.frame, typed, merged)
@@ -175,7 +194,4 @@ def read_table(
         renamed_columns=match.renamed, dropped_columns=match.dropped, unknown_columns=match.unknown,
         absent_optional_columns=match.absent_optional,
     )
-    if len(quarantined):
-        warnings.warn(f"{raw.path}: {len(quarantined):,} of {raw.n_rows:,} rows quarantined; see the report",
-                      DataQualityWarning, stacklevel=2)
     return TableRead(valid, quarantined, report)
