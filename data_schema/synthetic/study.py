@@ -14,12 +14,12 @@ Examples
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from data_schema.atomic import atomic_write_bytes
 from data_schema.codebook import BUILTIN_DIR, builtin_codebooks
 from data_schema.synthetic.assessments import draw_assessments
 from data_schema.synthetic.design import STUDENT_COLUMNS, Design, make_design
@@ -208,7 +208,7 @@ def generate_study(out_dir: str | Path, *, seed: int = 20261122, messy: bool = F
     (root / "instruments").mkdir(parents=True, exist_ok=True)
     data_dir.mkdir(parents=True, exist_ok=True)
     for path in sorted(BUILTIN_DIR.glob("*.yaml")):
-        shutil.copyfile(path, root / "instruments" / path.name)
+        atomic_write_bytes(root / "instruments" / path.name, path.read_bytes())
     for table in TABLES:
         target = data_dir / files[table]
         if target.suffix == ".xlsx":

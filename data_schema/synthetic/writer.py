@@ -28,6 +28,8 @@ import yaml
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from data_schema.atomic import atomic_write_bytes, atomic_write_text
+
 __all__ = ["as_text", "write_csv", "write_xlsx", "write_yaml", "write_json", "write_key", "jsonable",
            "FIXED_TIME"]
 
@@ -72,7 +74,7 @@ def as_text(frame: pd.DataFrame) -> pd.DataFrame:
 def write_csv(frame: pd.DataFrame, path: Path, *, encoding: str = "utf-8") -> None:
     """Write a text frame as CSV in ``utf-8``, ``utf-8-sig`` (BOM) or ``gb18030``."""
     data = frame.to_csv(index=False, lineterminator="\n")
-    path.write_bytes(data.encode(encoding))
+    atomic_write_bytes(path, data.encode(encoding))
 
 
 def _cell_value(column: str, text: str) -> object:
@@ -126,7 +128,7 @@ def write_xlsx(frame: pd.DataFrame, path: Path, *, sheet: str, text_cells: dict[
         ws.append(values)
     buffer = io.BytesIO()
     wb.save(buffer)
-    path.write_bytes(_fixed_zip(buffer.getvalue()))
+    atomic_write_bytes(path, _fixed_zip(buffer.getvalue()))
 
 
 def jsonable(value: object) -> object:
@@ -146,17 +148,16 @@ def jsonable(value: object) -> object:
 
 def write_json(data: dict, path: Path) -> None:
     """Write sorted, indented UTF-8 JSON."""
-    path.write_text(json.dumps(jsonable(data), sort_keys=True, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    atomic_write_text(path, json.dumps(jsonable(data), sort_keys=True, indent=2, ensure_ascii=False) + "\n")
 
 
 def write_yaml(data: dict, path: Path) -> None:
     """Write sorted UTF-8 YAML."""
-    path.write_text(yaml.safe_dump(data, sort_keys=True, allow_unicode=True, default_flow_style=False),
-                    encoding="utf-8")
+    atomic_write_text(path, yaml.safe_dump(data, sort_keys=True, allow_unicode=True, default_flow_style=False))
 
 
 def write_key(seed: int, path: Path) -> str:
     """Write the synthetic study's pseudonymisation key (64 hex characters derived from the seed)."""
     key = hashlib.sha256(f"progeval synthetic study key, seed {seed}".encode()).hexdigest()
-    path.write_text(key + "\n", encoding="ascii")
+    atomic_write_text(path, key + "\n", encoding="ascii")
     return key
