@@ -471,3 +471,16 @@ def test_bad_file_in_a_study_stops_the_load_and_writes_nothing(make_study, snaps
     with pytest.raises(InputFileError, match=re.escape(str(config.parent / "data" / "students.csv"))):
         load_study(config)
     assert snapshot(config.parent) == before
+
+
+def test_undecodable_byte_after_a_character_split_across_16_mb_is_reported_exactly(write_file, snapshot):
+    """Large files are checked for UTF-8 in pieces; a character straddling two pieces must not shift the offset."""
+    piece = 1 << 24
+    header = EMPLOYMENT.encode()
+    filler = b"S1,6,seeking,,,\n" * ((piece - len(header)) // 16)
+    pad = b"x" * (piece - 1 - len(header) - len(filler))
+    data = header + filler + pad + "é".encode() + b"\n\xffbad\n"
+    assert data[piece - 1:piece + 1] == "é".encode() and data[piece + 2] == 0xFF
+    line = data.count(b"\n", 0, piece + 2) + 1
+    path = write_file("employment.csv", data)
+    _unusable(path, snapshot, rf"byte 0xff at offset {piece + 2} \(line {line}\) does not decode")
