@@ -101,8 +101,10 @@ def _clean_text(series: pd.Series) -> tuple[pd.Series, pd.Series, int]:
     text = to_text(series)
     stripped = text.str.strip()
     trimmed = int(((stripped != text) & text.notna()).sum())
-    stripped = stripped.mask(stripped == "")
-    return text, stripped, trimmed
+    if not trimmed:
+        stripped = text  # share the array: no copy of a clean column
+    empty = stripped == ""
+    return text, (stripped.mask(empty) if empty.any() else stripped), trimmed
 
 
 def _failed(original: pd.Series, mask: pd.Series, column: str, rule: str, message: str) -> pd.DataFrame:
@@ -114,13 +116,14 @@ def _text_kind(series: pd.Series, column: str, lower: bool) -> CoercedColumn:
     original, values, trimmed = _clean_text(series)
     fixes = {"whitespace_trimmed": trimmed} if trimmed else {}
     bad = values.str.contains(_FORMULA, regex=True).fillna(False).astype(bool)
-    values = values.mask(bad)
+    if bad.any():
+        values = values.mask(bad)
     if lower:
         lowered = values.str.lower()
         changed = int(((lowered != values) & values.notna()).sum())
         if changed:
             fixes["case_normalised"] = changed
-        values = lowered
+            values = lowered
     failures = _failed(original, bad, column, "formula_like",
                        "looks like a spreadsheet formula; formulas are never evaluated or copied")
     return CoercedColumn(values, failures, fixes)
@@ -132,7 +135,10 @@ def _numeric_kind(series: pd.Series, column: str, integer: bool) -> CoercedColum
     else:
         original, text, trimmed = _clean_text(series)
         fixes = {"whitespace_trimmed": trimmed} if trimmed else {}
-        numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+        codes, uniques = pd.factorize(text, use_na_sentinel=True)
+        parsed = pd.to_numeric(pd.Series(uniques, dtype="str"), errors="coerce").to_numpy(dtype="float64",
+                                                                                           na_value=np.nan)
+        numbers = pd.Series(np.append(parsed, np.nan)[codes], index=series.index)
         bad = text.notna() & numbers.isna()
         if bad.any():
             rule, msg = ("not_integer", "not a whole number") if integer else ("not_number", "not a number")

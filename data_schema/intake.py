@@ -181,17 +181,17 @@ def read_table_quietly(
         typed["student_id"] = pseudonymise(typed["student_id"], key)
     failures.extend(_field_count_failures(raw))
     merged = _merge_failures(failures, [check_rules(typed, spec), check_keys(typed, spec.key)])
-    bad = pd.Index(pd.unique(merged["row"]))
-    valid = typed.drop(index=bad)
     quarantined = _quarantine(match.frame, typed, merged)
     merged.insert(0, "table", table)
     merged.insert(0, "file", str(raw.path))
     report = TableReport(
         table=table, file=str(raw.path), format=raw.format, row_kind=raw.row_kind,
-        n_read=raw.n_rows, n_valid=len(valid), n_quarantined=len(quarantined),
+        n_read=raw.n_rows, n_valid=raw.n_rows - len(quarantined), n_quarantined=len(quarantined),
         failures=merged[REPORT_FAILURE_COLUMNS], fixes=pd.DataFrame(fixes, columns=FIX_COLUMNS),
         encoding=raw.encoding, sheet=raw.sheet, blank_rows=raw.blank_rows,
         renamed_columns=match.renamed, dropped_columns=match.dropped, unknown_columns=match.unknown,
         absent_optional_columns=match.absent_optional,
     )
+    del raw, match  # release the raw text before the valid rows are copied out
+    valid = typed.drop(index=quarantined.index) if len(quarantined) else typed
     return TableRead(valid, quarantined, report)

@@ -10,8 +10,8 @@ Examples
 >>> import pandas as pd
 >>> f = pd.DataFrame({"student_id": ["a", "a", "b", "b"], "x": [1, 1, 1, 2]},
 ...                  index=pd.Index([2, 3, 4, 5], name="row"))
->>> check_keys(f, ("student_id",))[["row", "rule"]].values.tolist()
-[[3, 'duplicate_row'], [4, 'duplicate_key'], [5, 'duplicate_key']]
+>>> check_keys(f, ("student_id",))[["row", "rule", "message"]].values.tolist()[0]
+[3, 'duplicate_row', 'exact duplicate of row 2; the first copy is kept']
 """
 
 from __future__ import annotations
@@ -44,8 +44,9 @@ def check_keys(frame: pd.DataFrame, key: tuple[str, ...] | None) -> pd.DataFrame
     parts = []
     if repeat.any():
         later = first_copy[repeat]
-        parts.append(failure_frame(later.index, subset[0], later.astype("str"), "duplicate_row",
-                                   "exact duplicate of an earlier row (value = that row); the first copy is kept"))
+        found = failure_frame(later.index, "(row)", [""] * len(later), "duplicate_row", "")
+        found["message"] = "exact duplicate of row " + later.astype("str").to_numpy() + "; the first copy is kept"
+        parts.append(found)
     remaining = group.loc[~repeat.to_numpy()]
     conflict = remaining.duplicated(subset=subset, keep=False)
     if conflict.any():

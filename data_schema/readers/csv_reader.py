@@ -52,10 +52,10 @@ def _check_header(names: list[str], path: str) -> list[str]:
     return names
 
 
-def _fast_parse(body: bytes, names: list[str], delimiter: str) -> pd.DataFrame | None:
+def _fast_parse(body: pa.Buffer, names: list[str], delimiter: str) -> pd.DataFrame | None:
     try:
         table = pacsv.read_csv(
-            io.BytesIO(body),
+            pa.BufferReader(body),
             read_options=pacsv.ReadOptions(column_names=[f"c{i}" for i in range(len(names))]),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
@@ -66,7 +66,8 @@ def _fast_parse(body: bytes, names: list[str], delimiter: str) -> pd.DataFrame |
         )
     except pa.ArrowInvalid:
         return None
-    frame = table.to_pandas()
+    frame = table.to_pandas(self_destruct=True)
+    del table
     frame.columns = names
     return frame
 
@@ -121,23 +122,22 @@ def read_csv(path: str | Path, *, encoding: str | None = None) -> RawTable:
         raise InputFileError(path, "this is a binary file, not a CSV table",
                              hint="export the table as CSV, XLSX, SAV, DTA or Parquet")
     enc = detect_encoding(data, str(path), forced=encoding)
-    text = data.decode(enc)
     if enc != "utf-8":
-        data = text.encode("utf-8")
-    first_break = text.find("\n")
-    header_line = (text if first_break < 0 else text[:first_break]).rstrip("\r")
+        data = data.decode(enc).encode("utf-8")
+    first_break = data.find(b"\n")
+    header_line = (data if first_break < 0 else data[:first_break]).decode("utf-8").rstrip("\r")
     if not header_line.strip():
         raise InputFileError(path, "line 1 is blank; the first line must be the header row")
     delimiter = _sniff_delimiter(header_line)
     names = _check_header(_header_names(header_line, delimiter), str(path))
-    body = b"" if first_break < 0 else data[data.find(b"\n") + 1:]
-    n_lines = body.count(b"\n") + (0 if body.endswith(b"\n") or not body else 1)
-    frame = _fast_parse(body, names, delimiter) if body.strip() else None
+    start = len(data) if first_break < 0 else first_break + 1
+    n_lines = data.count(b"\n", start) + (0 if data.endswith(b"\n") or start == len(data) else 1)
+    frame = _fast_parse(pa.py_buffer(data)[start:], names, delimiter) if start < len(data) else None
     if frame is not None and len(frame) == n_lines:
         frame.index = pd.Index(np.arange(2, n_lines + 2, dtype="int64"), name="row")
         blank, invalid = 0, {}
     else:
-        frame, blank, invalid = _slow_parse(text, names, delimiter)
+        frame, blank, invalid = _slow_parse(data.decode("utf-8"), names, delimiter)
     if frame.empty:
         raise InputFileError(path, "the file has a header row but no data rows",
                              hint="check that the export selected any records")

@@ -38,6 +38,19 @@ def _looks_gb18030(data: bytes) -> bool:
     return True
 
 
+def _check_utf8(data: bytes, chunk: int = 1 << 24) -> None:
+    """Raise UnicodeDecodeError (offsets into ``data``) unless ``data`` is UTF-8; decodes in 16 MB pieces."""
+    if data.isascii():
+        return
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    for start in range(0, len(data), chunk):
+        try:
+            decoder.decode(view[start:start + chunk], final=start + chunk >= len(data))
+        except UnicodeDecodeError as exc:
+            raise UnicodeDecodeError("utf-8", data, start + exc.start, start + exc.end, exc.reason) from None
+
+
 def detect_encoding(data: bytes, path: str, *, forced: str | None = None) -> str:
     """Return the encoding of ``data``: ``utf-8``, ``utf-8-sig`` or ``gb18030``.
 
@@ -73,7 +86,7 @@ def detect_encoding(data: bytes, path: str, *, forced: str | None = None) -> str
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     try:
-        data.decode("utf-8")
+        _check_utf8(data)
     except UnicodeDecodeError as first:
         if _looks_gb18030(data):
             return "gb18030"
