@@ -119,7 +119,7 @@ def _broken(change) -> dict:
         (lambda b: b["items"][0].update(subscale="openness"),
          r"item 'ic01' names subscale 'openness', which is not among the declared subscales"),
         (lambda b: b["items"].append(copy.deepcopy(b["items"][3])), r"item id 'ic04' appears more than once"),
-        (lambda b: b["scale"].update(min=5, max=5, labels={}), r"scale: Value error, scale min \(5\) must be below max"),
+        (lambda b: b["scale"].update(min=5, max=5, labels={}), r"scale min \(5\) must be below max \(5\)"),
         (lambda b: b["scale"].update(min=7, max=1, labels={}), r"scale min \(7\) must be below max \(1\)"),
         (lambda b: b["scale"]["labels"].update({6: {"en": "x", "zh": "x"}}), r"value labels \[6\] lie outside"),
         (lambda b: b["items"][1]["text"].pop("zh"), r"item 'ic02' has no text in \['zh'\]"),
