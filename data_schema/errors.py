@@ -50,10 +50,10 @@ class InputFileError(ProgevalError, ValueError):
         self.path = str(path)
         self.reason = reason
         self.hint = hint
-        text = f"{self.path}: {reason}"
+        text = f"{self.path}: {reason.rstrip('.')}"
         if hint:
-            text += f". Fix: {hint}"
-        super().__init__(text if text.endswith(".") else text + ".")
+            text += f". Fix: {hint.rstrip('.')}"
+        super().__init__(text + ".")
 
 
 class ConfigError(ProgevalError, ValueError):

@@ -22,7 +22,7 @@ ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 def _read(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
     if path.suffix == ".xlsx":
-        return pd.read_excel(path, dtype=object).fillna("").astype(str)
+        return pd.read_excel(path, dtype=object, engine="openpyxl").fillna("").astype(str)
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
 
 

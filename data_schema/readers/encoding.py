@@ -47,8 +47,9 @@ def _check_utf8(data: bytes, chunk: int = 1 << 24) -> None:
     for start in range(0, len(data), chunk):
         try:
             decoder.decode(view[start:start + chunk], final=start + chunk >= len(data))
-        except UnicodeDecodeError as exc:
-            raise UnicodeDecodeError("utf-8", data, start + exc.start, start + exc.end, exc.reason) from None
+        except UnicodeDecodeError:
+            data.decode("utf-8")  # rare path: decode whole to get the exact offset, which raises
+            raise
 
 
 def detect_encoding(data: bytes, path: str, *, forced: str | None = None) -> str:

@@ -63,8 +63,11 @@ def _grid(path: Path, sheet: str | int | None) -> tuple[list[list[object]], str,
                              hint="unmerge them so every column has its own header and every row its own value")
     grid = ws.to_python(skip_empty_area=False)
     for (row, column), text in formula_cells(str(path), index).items():
-        if row <= len(grid) and column <= len(grid[row - 1]):
-            grid[row - 1][column - 1] = text
+        while len(grid) < row:
+            grid.append([])
+        line = grid[row - 1]
+        line.extend([""] * (column - len(line)))
+        line[column - 1] = text
     return grid, ws.name, index
 
 
