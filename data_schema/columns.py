@@ -25,7 +25,8 @@ from data_schema.schemas import IDENTIFIER_COLUMNS, TableSpec
 __all__ = ["ColumnMatch", "match_columns", "normalise_name", "IDENTIFIER_ALIASES"]
 
 IDENTIFIER_ALIASES: frozenset[str] = frozenset(
-    IDENTIFIER_COLUMNS + ("姓名", "身份证号", "身份证号码", "护照号", "护照号码", "手机", "手机号", "电话", "邮箱", "电子邮箱")
+    IDENTIFIER_COLUMNS
+    + ("姓名", "身份证号", "身份证号码", "护照号", "护照号码", "手机", "手机号", "电话", "邮箱", "电子邮箱")
 )
 
 

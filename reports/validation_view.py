@@ -70,7 +70,8 @@ def print_validation(study: Study, console: Console) -> None:
         if report.dropped_columns:
             console.print(f"{report.table}: direct identifiers dropped on load: {', '.join(report.dropped_columns)}")
         if report.unknown_columns:
-            console.print(f"{report.table}: extra columns kept out of the analysis: {', '.join(report.unknown_columns)}")
+            extra = ", ".join(report.unknown_columns)
+            console.print(f"{report.table}: extra columns kept out of the analysis: {extra}")
     total = study.report.n_quarantined
     console.print(f"{total:,} rows quarantined in all; every row read is accounted for: "
                   f"{_check(study.report.reconciles)}")

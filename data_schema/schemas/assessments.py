@@ -49,12 +49,14 @@ class AssessmentsSchema(pa.DataFrameModel):
 
     @pa.dataframe_check(name="score_within_max", description="score must not exceed max_score")
     def score_within_max(cls, df: pd.DataFrame) -> Series[bool]:
+        """True where score <= max_score (or either is empty)."""
         return (df["score"] <= df["max_score"]).fillna(True).astype(bool)
 
     @pa.dataframe_check(
         name="rater_id_required", description="rater_id is required for teacher, enterprise_mentor and peer"
     )
     def rater_id_required(cls, df: pd.DataFrame) -> Series[bool]:
+        """True unless a teacher, mentor or peer rating lacks a rater id."""
         named = df["rater_role"].isin(NAMED_RATER_ROLES).fillna(False)
         if "rater_id" not in df:
             return (~named).astype(bool)

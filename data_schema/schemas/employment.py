@@ -54,8 +54,11 @@ class EmploymentSchema(pa.DataFrameModel):
         description = "One row a student x follow-up."
         strict = False
 
-    @pa.dataframe_check(name="sector_when_working", description="sector is required when status is employed or self_employed")
+    @pa.dataframe_check(
+        name="sector_when_working", description="sector is required when status is employed or self_employed"
+    )
     def sector_when_working(cls, df: pd.DataFrame) -> Series[bool]:
+        """True unless an employed or self-employed graduate lacks a sector."""
         working = df["status"].isin(WORKING_STATUSES).fillna(False)
         if "sector" not in df:
             return (~working).astype(bool)

@@ -63,6 +63,7 @@ class StudentsSchema(pa.DataFrameModel):
 
     @pa.dataframe_check(name="graduation_after_entry", description="graduation_year must not precede cohort")
     def graduation_after_entry(cls, df: pd.DataFrame) -> Series[bool]:
+        """True where graduation_year is empty or not before cohort."""
         if "graduation_year" not in df:
             return pd.Series(True, index=df.index)
         ok = (df["graduation_year"] >= df["cohort"]).fillna(True)

@@ -29,11 +29,28 @@ import pandas as pd
 
 from data_schema.synthetic.design import AS_OF_YEAR, Design, stream
 
-__all__ = ["AssessmentDraw", "draw_assessments", "ASSESSMENT_COLUMNS", "LENIENCY", "RATER_NOISE",
-           "RATER_SEVERITY_SD", "MODULES"]
+__all__ = [
+    "AssessmentDraw",
+    "draw_assessments",
+    "ASSESSMENT_COLUMNS",
+    "LENIENCY",
+    "RATER_NOISE",
+    "RATER_SEVERITY_SD",
+    "MODULES",
+]
 
-ASSESSMENT_COLUMNS = ("student_id", "assessment", "component", "rater_id", "rater_role", "score", "max_score",
-                      "level", "passed", "assessed_on")
+ASSESSMENT_COLUMNS = (
+    "student_id",
+    "assessment",
+    "component",
+    "rater_id",
+    "rater_role",
+    "score",
+    "max_score",
+    "level",
+    "passed",
+    "assessed_on",
+)
 LENIENCY = {"teacher": 0.0, "enterprise_mentor": -3.0, "peer": 4.0, "self": 8.0}
 """Mean offset of each rater role from the portfolio's true quality (0-100 points)."""
 RATER_NOISE = {"teacher": 3.0, "enterprise_mentor": 4.0, "peer": 4.5, "self": 5.0}
@@ -43,8 +60,15 @@ MODULES = {"CHN101": (1, 0.0), "ECO101": (1, 0.0), "ICE201": (2, 0.0), "CBEC201"
 """Module code -> (study year of the January exam, effect of the integrated program in points)."""
 EXAM = {"mean": 72.0, "ability": 6.0, "residual": 6.0}
 INTERNSHIP = {"mean": 75.0, "ability": 4.0, "integrated": 3.0, "residual": 4.0}
-HSK = {"gain_mean": 1.6, "ability": 0.5, "integrated": 0.8, "residual": 0.7, "score_base": 120.0,
-       "score_per_level": 18.0, "score_residual": 12.0}
+HSK = {
+    "gain_mean": 1.6,
+    "ability": 0.5,
+    "integrated": 0.8,
+    "residual": 0.7,
+    "score_base": 120.0,
+    "score_per_level": 18.0,
+    "score_residual": 12.0,
+}
 CBEC = {"mean": 56.0, "ability": 8.0, "integrated": 10.0, "residual": 8.0, "pass_mark": 60.0}
 
 
@@ -58,19 +82,25 @@ class AssessmentDraw:
 
 def _dates(years: np.ndarray, month: int, rng: np.random.Generator) -> np.ndarray:
     days = rng.integers(3, 27, years.size)
-    return np.array([f"{y}-{month:02d}-{d:02d}" for y, d in zip(years, days)], dtype=object)
+    return np.array([f"{y}-{month:02d}-{d:02d}" for y, d in zip(years, days, strict=False)], dtype=object)
 
 
 def _frame(ids, assessment, component, rater_id, role, score, max_score, dates, level=None, passed=None):
     n = len(ids)
-    return pd.DataFrame({
-        "student_id": ids, "assessment": assessment, "component": component,
-        "rater_id": rater_id if rater_id is not None else np.full(n, None, dtype=object),
-        "rater_role": role, "score": np.asarray(score, dtype=float), "max_score": float(max_score),
-        "level": pd.array(level if level is not None else np.full(n, None), dtype="Int64"),
-        "passed": pd.array(passed if passed is not None else np.full(n, None), dtype="boolean"),
-        "assessed_on": dates,
-    })
+    return pd.DataFrame(
+        {
+            "student_id": ids,
+            "assessment": assessment,
+            "component": component,
+            "rater_id": rater_id if rater_id is not None else np.full(n, None, dtype=object),
+            "rater_role": role,
+            "score": np.asarray(score, dtype=float),
+            "max_score": float(max_score),
+            "level": pd.array(level if level is not None else np.full(n, None), dtype="Int64"),
+            "passed": pd.array(passed if passed is not None else np.full(n, None), dtype="boolean"),
+            "assessed_on": dates,
+        }
+    )
 
 
 def _score(x: np.ndarray, top: float = 100.0) -> np.ndarray:
@@ -81,9 +111,13 @@ def _capstone(s: pd.DataFrame, rng: np.random.Generator) -> list[pd.DataFrame]:
     g = s[s["graduation_year"].notna()]
     n = len(g)
     inst = g["inst"].to_numpy()
-    q = (CAPSTONE["mean"] + CAPSTONE["ability"] * g["ability"].to_numpy()
-         + CAPSTONE["institution"] * g["u_inst"].to_numpy() / math.sqrt(0.10)
-         + CAPSTONE["residual"] * rng.standard_normal(n) + CAPSTONE["integrated"] * g["treated"].to_numpy())
+    q = (
+        CAPSTONE["mean"]
+        + CAPSTONE["ability"] * g["ability"].to_numpy()
+        + CAPSTONE["institution"] * g["u_inst"].to_numpy() / math.sqrt(0.10)
+        + CAPSTONE["residual"] * rng.standard_normal(n)
+        + CAPSTONE["integrated"] * g["treated"].to_numpy()
+    )
     dates = _dates(g["graduation_year"].to_numpy(dtype=int), 4, rng)
     ids = g["student_id"].to_numpy(dtype=object)
     teacher = rng.integers(1, 9, s["cls"].max() + 1)[g["cls"].to_numpy()]
@@ -91,13 +125,21 @@ def _capstone(s: pd.DataFrame, rng: np.random.Generator) -> list[pd.DataFrame]:
     sev_t = rng.normal(0, RATER_SEVERITY_SD, (inst.max() + 1, 9))
     sev_m = rng.normal(0, RATER_SEVERITY_SD, (inst.max() + 1, 11))
     codes = {
-        "teacher": np.array([f"T{i + 1:02d}{k:02d}" for i, k in zip(inst, teacher)], dtype=object),
-        "enterprise_mentor": np.array([f"M{i + 1:02d}{k:02d}" for i, k in zip(inst, mentor)], dtype=object),
-        "peer": np.array([f"PR{c:05d}{k:02d}" for c, k in zip(g["cls"], rng.integers(1, 31, n))], dtype=object),
+        "teacher": np.array([f"T{i + 1:02d}{k:02d}" for i, k in zip(inst, teacher, strict=False)], dtype=object),
+        "enterprise_mentor": np.array(
+            [f"M{i + 1:02d}{k:02d}" for i, k in zip(inst, mentor, strict=False)], dtype=object
+        ),
+        "peer": np.array(
+            [f"PR{c:05d}{k:02d}" for c, k in zip(g["cls"], rng.integers(1, 31, n), strict=False)], dtype=object
+        ),
         "self": None,
     }
-    severity = {"teacher": sev_t[inst, teacher], "enterprise_mentor": sev_m[inst, mentor],
-                "peer": np.zeros(n), "self": np.zeros(n)}
+    severity = {
+        "teacher": sev_t[inst, teacher],
+        "enterprise_mentor": sev_m[inst, mentor],
+        "peer": np.zeros(n),
+        "self": np.zeros(n),
+    }
     out = []
     for role in ("teacher", "enterprise_mentor", "peer", "self"):
         score = _score(q + LENIENCY[role] + severity[role] + RATER_NOISE[role] * rng.standard_normal(n))
@@ -111,13 +153,20 @@ def _modules(s: pd.DataFrame, rng: np.random.Generator) -> list[pd.DataFrame]:
         m = s[s["cohort"].to_numpy(dtype=int) + year <= AS_OF_YEAR]
         n = len(m)
         inst = m["inst"].to_numpy()
-        score = _score(EXAM["mean"] + EXAM["ability"] * m["ability"].to_numpy() + effect * m["treated"].to_numpy()
-                       + EXAM["residual"] * rng.standard_normal(n))
-        teacher = np.array([f"T{i + 1:02d}{k:02d}" for i, k in zip(inst, rng.integers(1, 9, inst.max() + 1)[inst])],
-                           dtype=object)
+        score = _score(
+            EXAM["mean"]
+            + EXAM["ability"] * m["ability"].to_numpy()
+            + effect * m["treated"].to_numpy()
+            + EXAM["residual"] * rng.standard_normal(n)
+        )
+        teacher = np.array(
+            [f"T{i + 1:02d}{k:02d}" for i, k in zip(inst, rng.integers(1, 9, inst.max() + 1)[inst], strict=False)],
+            dtype=object,
+        )
         dates = _dates(m["cohort"].to_numpy(dtype=int) + year, 1, rng)
-        out.append(_frame(m["student_id"].to_numpy(dtype=object), "module_exam", code, teacher, "teacher", score,
-                          100, dates))
+        out.append(
+            _frame(m["student_id"].to_numpy(dtype=object), "module_exam", code, teacher, "teacher", score, 100, dates)
+        )
     return out
 
 
@@ -126,23 +175,49 @@ def _internship(s: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     n = len(m)
     inst = m["inst"].to_numpy()
     mentor = rng.integers(1, 11, n)
-    score = _score(INTERNSHIP["mean"] + INTERNSHIP["ability"] * m["ability"].to_numpy()
-                   + INTERNSHIP["integrated"] * m["treated"].to_numpy() + INTERNSHIP["residual"] * rng.standard_normal(n))
-    rater = np.array([f"M{i + 1:02d}{k:02d}" for i, k in zip(inst, mentor)], dtype=object)
-    return _frame(m["student_id"].to_numpy(dtype=object), "internship", None, rater, "enterprise_mentor", score, 100,
-                  _dates(m["cohort"].to_numpy(dtype=int) + 3, 7, rng))
+    score = _score(
+        INTERNSHIP["mean"]
+        + INTERNSHIP["ability"] * m["ability"].to_numpy()
+        + INTERNSHIP["integrated"] * m["treated"].to_numpy()
+        + INTERNSHIP["residual"] * rng.standard_normal(n)
+    )
+    rater = np.array([f"M{i + 1:02d}{k:02d}" for i, k in zip(inst, mentor, strict=False)], dtype=object)
+    return _frame(
+        m["student_id"].to_numpy(dtype=object),
+        "internship",
+        None,
+        rater,
+        "enterprise_mentor",
+        score,
+        100,
+        _dates(m["cohort"].to_numpy(dtype=int) + 3, 7, rng),
+    )
 
 
 def _hsk(s: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     m = s[(s["student_origin"] == "international").to_numpy() & s["graduation_year"].notna().to_numpy()]
     n = len(m)
-    gain = (HSK["gain_mean"] + HSK["ability"] * m["ability"].to_numpy() + HSK["integrated"] * m["treated"].to_numpy()
-            + HSK["residual"] * rng.standard_normal(n))
+    gain = (
+        HSK["gain_mean"]
+        + HSK["ability"] * m["ability"].to_numpy()
+        + HSK["integrated"] * m["treated"].to_numpy()
+        + HSK["residual"] * rng.standard_normal(n)
+    )
     level = np.clip(m["prior_hsk_level"].to_numpy(dtype=int) + np.round(np.maximum(gain, 0)), 1, 9).astype(int)
-    score = _score(HSK["score_base"] + HSK["score_per_level"] * level + HSK["score_residual"] * rng.standard_normal(n),
-                   300)
-    return _frame(m["student_id"].to_numpy(dtype=object), "hsk", None, None, "external_exam", score, 300,
-                  _dates(m["graduation_year"].to_numpy(dtype=int), 3, rng), level=level)
+    score = _score(
+        HSK["score_base"] + HSK["score_per_level"] * level + HSK["score_residual"] * rng.standard_normal(n), 300
+    )
+    return _frame(
+        m["student_id"].to_numpy(dtype=object),
+        "hsk",
+        None,
+        None,
+        "external_exam",
+        score,
+        300,
+        _dates(m["graduation_year"].to_numpy(dtype=int), 3, rng),
+        level=level,
+    )
 
 
 def _cbec(s: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame, dict]:
@@ -152,12 +227,23 @@ def _cbec(s: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame, dict
     mu = CBEC["mean"] + CBEC["ability"] * m["ability"].to_numpy()
     score = _score(mu + CBEC["integrated"] * treated + CBEC["residual"] * rng.standard_normal(n))
     passed = score >= CBEC["pass_mark"]
-    frame = _frame(m["student_id"].to_numpy(dtype=object), "cbec_certificate", None, None, "external_exam", score, 100,
-                   _dates(m["cohort"].to_numpy(dtype=int) + 3, 11, rng), passed=passed)
+    frame = _frame(
+        m["student_id"].to_numpy(dtype=object),
+        "cbec_certificate",
+        None,
+        None,
+        "external_exam",
+        score,
+        100,
+        _dates(m["cohort"].to_numpy(dtype=int) + 3, 11, rng),
+        passed=passed,
+    )
+
     # P(round(x) >= 60) = P(x >= 59.5) for x ~ N(mean, residual^2)
     def p_pass(mean: np.ndarray) -> np.ndarray:
         z = (mean - (CBEC["pass_mark"] - 0.5)) / CBEC["residual"]
         return 0.5 * (1 + np.array([math.erf(v / math.sqrt(2)) for v in z]))
+
     att = float((p_pass(mu[treated] + CBEC["integrated"]) - p_pass(mu[treated])).mean()) if treated.any() else None
     return frame, {"att_pass_probability": att, "n_treated_takers": int(treated.sum())}
 
@@ -168,23 +254,35 @@ def draw_assessments(design: Design, *, seed: int) -> AssessmentDraw:
     s = design.students
     cbec, cbec_truth = _cbec(s, rng)
     parts = [*_capstone(s, rng), *_modules(s, rng), _internship(s, rng), _hsk(s, rng), cbec]
-    table = pd.concat(parts, ignore_index=True).sort_values(["student_id", "assessment", "component", "rater_role"],
-                                                             kind="stable", na_position="first")
+    table = pd.concat(parts, ignore_index=True).sort_values(
+        ["student_id", "assessment", "component", "rater_role"], kind="stable", na_position="first"
+    )
     truth = {
         "capstone_portfolio": {
-            "leniency_offsets": dict(LENIENCY), "rater_noise_sd": dict(RATER_NOISE),
-            "rater_severity_sd": {"teacher": RATER_SEVERITY_SD, "enterprise_mentor": RATER_SEVERITY_SD,
-                                  "peer": 0.0, "self": 0.0},
+            "leniency_offsets": dict(LENIENCY),
+            "rater_noise_sd": dict(RATER_NOISE),
+            "rater_severity_sd": {
+                "teacher": RATER_SEVERITY_SD,
+                "enterprise_mentor": RATER_SEVERITY_SD,
+                "peer": 0.0,
+                "self": 0.0,
+            },
             "quality_model": dict(CAPSTONE),
             "definition": "score = clip(round(quality + leniency[role] + severity[rater] + noise[role]), 0, 100); "
-                          "quality = mean + ability*z_ability + institution*u_inst/sd(u) + residual*z + integrated*D",
+            "quality = mean + ability*z_ability + institution*u_inst/sd(u) + residual*z + integrated*D",
         },
         "module_exam": {"model": dict(EXAM), "integrated_effect_points": {k: v[1] for k, v in MODULES.items()}},
         "internship": dict(INTERNSHIP),
-        "hsk": {**HSK, "definition": "level = clip(prior_hsk_level + round(max(gain, 0)), 1, 9); "
-                                     "gain = gain_mean + ability*z + integrated*D + residual*z2"},
-        "cbec_certificate": {**CBEC, **cbec_truth,
-                             "definition": "score = clip(round(mean + ability*z + integrated*D + residual*z2), 0, 100);"
-                                           " passed = score >= pass_mark"},
+        "hsk": {
+            **HSK,
+            "definition": "level = clip(prior_hsk_level + round(max(gain, 0)), 1, 9); "
+            "gain = gain_mean + ability*z + integrated*D + residual*z2",
+        },
+        "cbec_certificate": {
+            **CBEC,
+            **cbec_truth,
+            "definition": "score = clip(round(mean + ability*z + integrated*D + residual*z2), 0, 100);"
+            " passed = score >= pass_mark",
+        },
     }
     return AssessmentDraw(table.reset_index(drop=True)[list(ASSESSMENT_COLUMNS)], truth)

@@ -112,7 +112,7 @@ def _adoption(rng: np.random.Generator, codes: list[str], cohorts: tuple[int, ..
 
 
 def _student_ids(cohort: np.ndarray, inst: np.ndarray, klass: np.ndarray, seat: np.ndarray, width: int) -> list[str]:
-    return [f"{c}{i:02d}{k:02d}{s:0{width}d}" for c, i, k, s in zip(cohort, inst, klass, seat)]
+    return [f"{c}{i:02d}{k:02d}{s:0{width}d}" for c, i, k, s in zip(cohort, inst, klass, seat, strict=False)]
 
 
 def make_design(*, seed: int, n_institutions: int, students_per_class: int, classes_per_cohort: int,
@@ -171,7 +171,7 @@ def make_design(*, seed: int, n_institutions: int, students_per_class: int, clas
         "student_id": _student_ids(cohort, inst + 1, klass, seat, width),
         "institution_id": np.array(codes)[inst],
         "program": program,
-        "class_id": [f"{CLASS_PREFIX[p]}{c}级{k}班" for p, c, k in zip(program, cohort, klass)],
+        "class_id": [f"{CLASS_PREFIX[p]}{c}级{k}班" for p, c, k in zip(program, cohort, klass, strict=False)],
         "cohort": pd.array(cohort, dtype="Int64"),
         "graduation_year": grad_out,
         "gender": gender,
@@ -184,7 +184,7 @@ def make_design(*, seed: int, n_institutions: int, students_per_class: int, clas
         "treated": treated, "adoption_year": adopt, "exposure": exposure, "dropout": dropout,
         "years": years,
     })
-    return Design(frame, adoption, cohorts, {c: float(x) for c, x in zip(codes, u)})
+    return Design(frame, adoption, cohorts, {c: float(x) for c, x in zip(codes, u, strict=False)})
 
 
 def ability_part(students: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:

@@ -34,11 +34,29 @@ from data_schema.synthetic.design import AS_OF_YEAR, Design, stream
 from data_schema.synthetic.likert import item_parameters, likert
 from data_schema.synthetic.surveys import long_block
 
-__all__ = ["EmploymentDraw", "draw_employment", "EMPLOYMENT_COLUMNS", "RESPONSE", "STATUS", "SECTOR", "SALARY",
-           "EMPLOYER_EFFECT", "EMPLOYER_WAVE"]
+__all__ = [
+    "EmploymentDraw",
+    "draw_employment",
+    "EMPLOYMENT_COLUMNS",
+    "RESPONSE",
+    "STATUS",
+    "SECTOR",
+    "SALARY",
+    "EMPLOYER_EFFECT",
+    "EMPLOYER_WAVE",
+]
 
-EMPLOYMENT_COLUMNS = ("student_id", "months_after_graduation", "status", "sector", "field_match", "monthly_salary",
-                      "employer_country", "employer_satisfaction", "surveyed_on")
+EMPLOYMENT_COLUMNS = (
+    "student_id",
+    "months_after_graduation",
+    "status",
+    "sector",
+    "field_match",
+    "monthly_salary",
+    "employer_country",
+    "employer_satisfaction",
+    "surveyed_on",
+)
 FOLLOW_UPS = {6: (0, 12), 12: (1, 6), 36: (3, 6)}
 """Months after graduation -> (years after the graduation year, month of the survey)."""
 RESPONSE = {"intercept": 1.0, "integrated": 0.5, "ability": 0.5, "months": {6: 0.0, 12: -0.2, 36: -0.8}}
@@ -49,10 +67,22 @@ STATUS = {
     "not_seeking": {"intercept": -1.6, "ability": 0.0, "integrated": 0.0, "after_6_months": 0.0},
     "seeking": {"intercept": 0.0, "ability": 0.0, "integrated": 0.0, "after_6_months": 0.0},
 }
-SECTOR = {"cbec": {"intercept": -0.3, "integrated": 1.1}, "cultural_exchange": {"intercept": -1.0, "integrated": 0.4},
-          "other": {"intercept": 0.0, "integrated": 0.0}}
-SALARY = {"log_base": math.log(5500.0), "per_graduation_year": 0.02, "ability": 0.10, "integrated": 0.12,
-          "cbec": 0.15, "cultural_exchange": 0.05, "month_36": 0.25, "residual_sd": 0.35, "missing": 0.05}
+SECTOR = {
+    "cbec": {"intercept": -0.3, "integrated": 1.1},
+    "cultural_exchange": {"intercept": -1.0, "integrated": 0.4},
+    "other": {"intercept": 0.0, "integrated": 0.0},
+}
+SALARY = {
+    "log_base": math.log(5500.0),
+    "per_graduation_year": 0.02,
+    "ability": 0.10,
+    "integrated": 0.12,
+    "cbec": 0.15,
+    "cultural_exchange": 0.05,
+    "month_36": 0.25,
+    "residual_sd": 0.35,
+    "missing": 0.05,
+}
 FIELD_MATCH = {"cbec": 0.85, "cultural_exchange": 0.80, "other": 0.35}
 EMPLOYER_EFFECT = 0.30
 EMPLOYER_WAVE = 3
@@ -98,15 +128,23 @@ def _rates(f: pd.DataFrame, responded: np.ndarray, working: np.ndarray) -> list[
     rows = []
     for (months, program), x in d.groupby(["months", "program"], sort=True):
         resp = x[x["responded"]]
-        rows.append({"months_after_graduation": int(months), "program": program, "graduates": len(x),
-                     "respondents": len(resp), "response_rate": float(x["responded"].mean()),
-                     "working_rate_graduates": float(x["working"].mean()),
-                     "working_rate_respondents": float(resp["working"].mean()) if len(resp) else None})
+        rows.append(
+            {
+                "months_after_graduation": int(months),
+                "program": program,
+                "graduates": len(x),
+                "respondents": len(resp),
+                "response_rate": float(x["responded"].mean()),
+                "working_rate_graduates": float(x["working"].mean()),
+                "working_rate_respondents": float(resp["working"].mean()) if len(resp) else None,
+            }
+        )
     return rows
 
 
-def draw_employment(design: Design, book: Codebook, graduation_latent: np.ndarray | None, *,
-                    seed: int) -> EmploymentDraw:
+def draw_employment(
+    design: Design, book: Codebook, graduation_latent: np.ndarray | None, *, seed: int
+) -> EmploymentDraw:
     """Draw follow-ups of every graduate (respondents only are exported) and employer feedback."""
     rng = stream(seed, 4)
     s = design.students.copy()
@@ -114,66 +152,110 @@ def draw_employment(design: Design, book: Codebook, graduation_latent: np.ndarra
     f = _follow_ups(s)
     n = len(f)
     a, d, months = f["ability"].to_numpy(), f["treated"].to_numpy().astype(float), f["months"].to_numpy()
-    eta = (RESPONSE["intercept"] + RESPONSE["integrated"] * d + RESPONSE["ability"] * a
-           + np.select([months == 12, months == 36], [RESPONSE["months"][12], RESPONSE["months"][36]], 0.0))
+    eta = (
+        RESPONSE["intercept"]
+        + RESPONSE["integrated"] * d
+        + RESPONSE["ability"] * a
+        + np.select([months == 12, months == 36], [RESPONSE["months"][12], RESPONSE["months"][36]], 0.0)
+    )
     responded = rng.random(n) < 1 / (1 + np.exp(-eta))
     names = list(STATUS)
-    logits = np.column_stack([c["intercept"] + c["ability"] * a + c["integrated"] * d + c["after_6_months"] * (months > 6)
-                              for c in STATUS.values()])
+    logits = np.column_stack(
+        [
+            c["intercept"] + c["ability"] * a + c["integrated"] * d + c["after_6_months"] * (months > 6)
+            for c in STATUS.values()
+        ]
+    )
     status = np.array(names)[_softmax_draw(logits, rng)]
     working = np.isin(status, ["employed", "self_employed"])
     sectors = list(SECTOR)
-    sector = np.array(sectors)[_softmax_draw(np.column_stack(
-        [c["intercept"] + c["integrated"] * d for c in SECTOR.values()]), rng)]
-    log_s = (SALARY["log_base"] + SALARY["per_graduation_year"] * (f["graduation_year"].to_numpy(dtype=float) - 2020)
-             + SALARY["ability"] * a + SALARY["integrated"] * d + SALARY["cbec"] * (sector == "cbec")
-             + SALARY["cultural_exchange"] * (sector == "cultural_exchange") + SALARY["month_36"] * (months == 36)
-             + SALARY["residual_sd"] * rng.standard_normal(n))
+    sector = np.array(sectors)[
+        _softmax_draw(np.column_stack([c["intercept"] + c["integrated"] * d for c in SECTOR.values()]), rng)
+    ]
+    log_s = (
+        SALARY["log_base"]
+        + SALARY["per_graduation_year"] * (f["graduation_year"].to_numpy(dtype=float) - 2020)
+        + SALARY["ability"] * a
+        + SALARY["integrated"] * d
+        + SALARY["cbec"] * (sector == "cbec")
+        + SALARY["cultural_exchange"] * (sector == "cultural_exchange")
+        + SALARY["month_36"] * (months == 36)
+        + SALARY["residual_sd"] * rng.standard_normal(n)
+    )
     salary = np.round(np.exp(log_s) / 10) * 10
     has_salary = working & (rng.random(n) >= SALARY["missing"])
     match = rng.random(n) < np.array([FIELD_MATCH[x] for x in sector])
     intl = (f["student_origin"] == "international").to_numpy()
-    country = np.where(intl & (rng.random(n) < 0.45), f["nationality"].to_numpy(),
-                       np.where(~intl & (rng.random(n) < 0.08), rng.choice(np.array(ABROAD), n), "cn"))
-    perf = (0.5 * a + 0.3 * f["grad_latent"].to_numpy() + EMPLOYER_EFFECT * d + 0.8 * rng.standard_normal(n))
+    country = np.where(
+        intl & (rng.random(n) < 0.45),
+        f["nationality"].to_numpy(),
+        np.where(~intl & (rng.random(n) < 0.08), rng.choice(np.array(ABROAD), n), "cn"),
+    )
+    perf = 0.5 * a + 0.3 * f["grad_latent"].to_numpy() + EMPLOYER_EFFECT * d + 0.8 * rng.standard_normal(n)
     satisfaction = 1 + (perf[:, None] > np.array([-1.6, -0.8, 0.1, 1.0])).sum(axis=1)
     employed = status == "employed"
     has_sat = employed & (rng.random(n) < 0.85)
     days = rng.integers(1, 29, n)
-    dates = np.array([f"{y}-{m:02d}-{dd:02d}" for y, m, dd in zip(f["survey_year"], f["survey_month"], days)],
-                     dtype=object)
-    table = pd.DataFrame({
-        "student_id": f["student_id"].to_numpy(dtype=object),
-        "months_after_graduation": pd.array(months, dtype="Int64"),
-        "status": status,
-        "sector": np.where(working, sector, None),
-        "field_match": pd.array(np.where(working, match, None), dtype="boolean"),
-        "monthly_salary": pd.array(np.where(has_salary, salary, np.nan), dtype="Float64"),
-        "employer_country": np.where(working, country, None),
-        "employer_satisfaction": pd.array(np.where(has_sat, satisfaction, 0), dtype="Int64"),
-        "surveyed_on": dates,
-    })
+    dates = np.array(
+        [f"{y}-{m:02d}-{dd:02d}" for y, m, dd in zip(f["survey_year"], f["survey_month"], days, strict=False)],
+        dtype=object,
+    )
+    table = pd.DataFrame(
+        {
+            "student_id": f["student_id"].to_numpy(dtype=object),
+            "months_after_graduation": pd.array(months, dtype="Int64"),
+            "status": status,
+            "sector": np.where(working, sector, None),
+            "field_match": pd.array(np.where(working, match, None), dtype="boolean"),
+            "monthly_salary": pd.array(np.where(has_salary, salary, np.nan), dtype="Float64"),
+            "employer_country": np.where(working, country, None),
+            "employer_satisfaction": pd.array(np.where(has_sat, satisfaction, 0), dtype="Int64"),
+            "surveyed_on": dates,
+        }
+    )
     table.loc[~has_sat, "employer_satisfaction"] = pd.NA
     fb = responded & employed & (months == 12) & (rng.random(n) < 0.7)
     params = item_parameters(book, stream(seed, 111))
-    feedback = long_block(f["student_id"].to_numpy(dtype=object)[fb], book.id, EMPLOYER_WAVE, params,
-                          likert(perf[fb] / math.sqrt(0.25 + 0.09 + 0.64), params, rng), rng, dates[fb])
+    feedback = long_block(
+        f["student_id"].to_numpy(dtype=object)[fb],
+        book.id,
+        EMPLOYER_WAVE,
+        params,
+        likert(perf[fb] / math.sqrt(0.25 + 0.09 + 0.64), params, rng),
+        rng,
+        dates[fb],
+    )
     out = table[responded].sort_values(["student_id", "months_after_graduation"], kind="stable")
     truth = {
-        "response_model": {**RESPONSE, "definition": "P(respond) = logistic(intercept + integrated*D + ability*z "
-                                                     "+ months[m]); non-respondents have no row"},
-        "status_model": {"coefficients": STATUS, "baseline": "seeking",
-                         "definition": "multinomial logit; after_6_months applies at 12 and 36 months"},
-        "sector_model": {"coefficients": SECTOR, "probabilities_given_working": _sector_probabilities(),
-                         "definition": "sector of a working graduate depends on the program only"},
-        "salary_model": {**SALARY, "definition": "log(salary) = log_base + per_graduation_year*(graduation_year-2020)"
-                         " + ability*z + integrated*D + cbec + cultural_exchange + month_36 + residual; "
-                         "rounded to 10 CNY; missing completely at random with probability 'missing'"},
+        "response_model": {
+            **RESPONSE,
+            "definition": "P(respond) = logistic(intercept + integrated*D + ability*z "
+            "+ months[m]); non-respondents have no row",
+        },
+        "status_model": {
+            "coefficients": STATUS,
+            "baseline": "seeking",
+            "definition": "multinomial logit; after_6_months applies at 12 and 36 months",
+        },
+        "sector_model": {
+            "coefficients": SECTOR,
+            "probabilities_given_working": _sector_probabilities(),
+            "definition": "sector of a working graduate depends on the program only",
+        },
+        "salary_model": {
+            **SALARY,
+            "definition": "log(salary) = log_base + per_graduation_year*(graduation_year-2020)"
+            " + ability*z + integrated*D + cbec + cultural_exchange + month_36 + residual; "
+            "rounded to 10 CNY; missing completely at random with probability 'missing'",
+        },
         "field_match_probability": FIELD_MATCH,
         "rates": _rates(f, responded, working),
-        "employer_feedback": {"wave": EMPLOYER_WAVE, "effect_latent": EMPLOYER_EFFECT,
-                              "definition": "performance = 0.5*ability + 0.3*graduation competency + effect*D + "
-                                            "0.8*z; employers of graduates employed at 12 months answer with "
-                                            "probability 0.7; items use performance / sd(performance)"},
+        "employer_feedback": {
+            "wave": EMPLOYER_WAVE,
+            "effect_latent": EMPLOYER_EFFECT,
+            "definition": "performance = 0.5*ability + 0.3*graduation competency + effect*D + "
+            "0.8*z; employers of graduates employed at 12 months answer with "
+            "probability 0.7; items use performance / sd(performance)",
+        },
     }
     return EmploymentDraw(out.reset_index(drop=True), feedback, truth)

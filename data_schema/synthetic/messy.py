@@ -64,8 +64,7 @@ def _pick(rng: np.random.Generator, pool: np.ndarray, k: int, taken: set) -> lis
     return chosen
 
 
-def _students(s: pd.DataFrame, bad: list[str], rng: np.random.Generator, fixes: list, quarantine: list
-              ) -> pd.DataFrame:
+def _students(s: pd.DataFrame, bad: list[str], rng: np.random.Generator, fixes: list, quarantine: list) -> pd.DataFrame:
     s = s.copy()
     pos = {sid: i for i, sid in enumerate(s["student_id"])}
     s.loc[pos[bad[0]], "program"] = ""
@@ -74,7 +73,9 @@ def _students(s: pd.DataFrame, bad: list[str], rng: np.random.Generator, fixes: 
     quarantine.append({"table": "students", "rule": "graduation_after_entry", "rows": 1})
     taken = {pos[b] for b in bad}
     spaced = _pick(rng, np.arange(len(s)), 5, taken)
-    s.loc[spaced, "institution_id"] = [f" {v}" if i % 2 else f"{v} " for i, v in enumerate(s.loc[spaced, "institution_id"])]
+    s.loc[spaced, "institution_id"] = [
+        f" {v}" if i % 2 else f"{v} " for i, v in enumerate(s.loc[spaced, "institution_id"])
+    ]
     fixes.append({"table": "students", "column": "institution_id", "fix": "whitespace_trimmed", "count": 5})
     cased = _pick(rng, np.arange(len(s)), 4, taken)
     s.loc[cased, "program"] = s.loc[cased, "program"].str.capitalize()
@@ -87,8 +88,9 @@ def _students(s: pd.DataFrame, bad: list[str], rng: np.random.Generator, fixes: 
     s = pd.concat([s, twin], ignore_index=True)
     quarantine.append({"table": "students", "rule": "duplicate_key", "rows": 2})
     n = len(s)
-    s.insert(1, "name", [rng.choice(list(SURNAMES)) + "".join(rng.choice(list(GIVEN), rng.integers(1, 3)))
-                         for _ in range(n)])
+    s.insert(
+        1, "name", [rng.choice(list(SURNAMES)) + "".join(rng.choice(list(GIVEN), rng.integers(1, 3))) for _ in range(n)]
+    )
     s["phone"] = [f"1{rng.choice([3, 5, 8])}{rng.integers(0, 10**9):09d}" for _ in range(n)]
     return s.rename(columns={"student_id": " Student_ID", "program": "Program "})
 
@@ -113,8 +115,9 @@ def _surveys(r: pd.DataFrame, bad: set[str], rng: np.random.Generator, quarantin
     return r
 
 
-def _assessments(a: pd.DataFrame, bad: set[str], rng: np.random.Generator, quarantine: list
-                 ) -> tuple[pd.DataFrame, dict]:
+def _assessments(
+    a: pd.DataFrame, bad: set[str], rng: np.random.Generator, quarantine: list
+) -> tuple[pd.DataFrame, dict]:
     a = a.copy()
     ok = ~a["student_id"].isin(bad).to_numpy()
     teacher = np.flatnonzero(ok & (a["rater_role"] == "teacher").to_numpy())
@@ -132,8 +135,9 @@ def _assessments(a: pd.DataFrame, bad: set[str], rng: np.random.Generator, quara
     return a, {(formula[0], "rater_id"): FORMULA_TEXT}
 
 
-def _employment(e: pd.DataFrame, bad: set[str], rng: np.random.Generator, fixes: list, quarantine: list
-                ) -> pd.DataFrame:
+def _employment(
+    e: pd.DataFrame, bad: set[str], rng: np.random.Generator, fixes: list, quarantine: list
+) -> pd.DataFrame:
     e = e.copy()
     ok = ~e["student_id"].isin(bad).to_numpy()
     taken: set = set()
@@ -160,8 +164,9 @@ def _employment(e: pd.DataFrame, bad: set[str], rng: np.random.Generator, fixes:
 
 def _bad_students(tables: dict[str, pd.DataFrame], rng: np.random.Generator) -> list[str]:
     s = tables["students"]
-    present = set.intersection(*(set(tables[t]["student_id"]) for t in ("survey_responses", "assessments",
-                                                                           "employment")))
+    present = set.intersection(
+        *(set(tables[t]["student_id"]) for t in ("survey_responses", "assessments", "employment"))
+    )
     pool = np.array(sorted(sid for sid in s["student_id"] if sid in present), dtype=object)
     return [str(x) for x in rng.choice(pool, 3, replace=False)]
 
@@ -196,8 +201,12 @@ def inject_faults(tables: dict[str, pd.DataFrame], *, seed: int) -> MessyTables:
     faults = {
         "quarantine": quarantine,
         "fixes": fixes,
-        "encoding": {"students": "gb18030", "survey_responses": "utf-8-sig", "assessments": None,
-                     "employment": "utf-8"},
+        "encoding": {
+            "students": "gb18030",
+            "survey_responses": "utf-8-sig",
+            "assessments": None,
+            "employment": "utf-8",
+        },
         "formats": {"students": "csv", "survey_responses": "csv", "assessments": "xlsx", "employment": "csv"},
         "dropped_columns": {"students": ["name", "phone"]},
         "header_variants": {"students": {" Student_ID": "student_id", "Program ": "program"}},

@@ -79,7 +79,7 @@ class SurveyDraw:
 
 def _dates(years: np.ndarray, month: int, rng: np.random.Generator) -> np.ndarray:
     days = rng.integers(5, 26, years.size)
-    return np.array([f"{y}-{month:02d}-{d:02d}" for y, d in zip(years, days)], dtype=object)
+    return np.array([f"{y}-{month:02d}-{d:02d}" for y, d in zip(years, days, strict=False)], dtype=object)
 
 
 def long_block(ids: np.ndarray, instrument: str, wave: int, params: ItemParameters, answers: np.ndarray,

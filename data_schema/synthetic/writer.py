@@ -92,7 +92,8 @@ def _cell_value(column: str, text: str) -> object:
 
 
 def _fixed_zip(raw: bytes) -> bytes:
-    stamp = "%04d-%02d-%02dT%02d:%02d:%02dZ" % FIXED_TIME
+    year, month, day, hour, minute, second = FIXED_TIME
+    stamp = f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}Z"
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(raw)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in sorted(src.infolist(), key=lambda i: i.filename):
@@ -119,7 +120,7 @@ def write_xlsx(frame: pd.DataFrame, path: Path, *, sheet: str, text_cells: dict[
     special = text_cells or {}
     columns = list(frame.columns)
     for pos, row in enumerate(frame.itertuples(index=False, name=None)):
-        values: list[object] = [_cell_value(c, v) for c, v in zip(columns, row)]
+        values: list[object] = [_cell_value(c, v) for c, v in zip(columns, row, strict=False)]
         for (r, c), text in special.items():
             if r == pos:
                 cell = WriteOnlyCell(ws, value=text)
