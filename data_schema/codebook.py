@@ -22,10 +22,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from data_schema.errors import CodebookError
+from data_schema.yaml_model import load_yaml_model
 
 __all__ = [
     "Codebook",
@@ -137,14 +137,6 @@ class Codebook(_Strict):
         return tuple(item.id for item in self.items if item.reverse)
 
 
-def _describe(error: ValidationError) -> str:
-    parts = []
-    for e in error.errors():
-        where = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        parts.append(f"{where}: {e['msg']}")
-    return "; ".join(parts)
-
-
 def load_codebook(path: str | Path) -> Codebook:
     """Read and validate one codebook YAML file.
 
@@ -163,18 +155,7 @@ def load_codebook(path: str | Path) -> Codebook:
         When the file is missing, is not YAML, or breaks a codebook rule.
     """
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CodebookError(f"{path}: codebook file not found") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise CodebookError(f"{path}: not a readable YAML file ({exc})") from None
-    if not isinstance(raw, dict):
-        raise CodebookError(f"{path}: a codebook must be a YAML mapping, got {type(raw).__name__}")
-    try:
-        book = Codebook.model_validate(raw)
-    except ValidationError as exc:
-        raise CodebookError(f"{path}: invalid codebook: {_describe(exc)}") from None
+    book = load_yaml_model(path, Codebook, CodebookError, "codebook", missing="codebook file not found")
     if book.id != path.stem:
         raise CodebookError(f"{path}: codebook id {book.id!r} must match the file name {path.stem!r}")
     return book

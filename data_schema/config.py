@@ -24,10 +24,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from data_schema.errors import ConfigError
+from data_schema.yaml_model import load_yaml_model, read_yaml_mapping
 
 __all__ = ["StudyConfig", "DataFiles", "TableFile", "Privacy", "Treatment", "load_config"]
 
@@ -141,12 +141,6 @@ class StudyConfig(_Strict):
         return tuple(t for t in TABLES if getattr(self.data, t) is not None)
 
 
-def _describe(error: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in error.errors()
-    )
-
-
 def load_config(path: str | Path) -> StudyConfig:
     """Read and validate a study config.
 
@@ -159,17 +153,7 @@ def load_config(path: str | Path) -> StudyConfig:
     path = Path(path)
     if path.is_dir():
         path = path / "study.yaml"
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: study config not found") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not a readable YAML file ({exc})") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: a study config must be a YAML mapping")
+    raw = read_yaml_mapping(path, ConfigError, "study config")
     if "root" in raw:
         raise ConfigError(f"{path}: 'root' is set by progeval, remove it from the file")
-    try:
-        return StudyConfig.model_validate({**raw, "root": path.resolve().parent})
-    except ValidationError as exc:
-        raise ConfigError(f"{path}: invalid study config: {_describe(exc)}") from None
+    return load_yaml_model(path, StudyConfig, ConfigError, "study config", extra={"root": path.resolve().parent})

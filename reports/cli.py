@@ -102,9 +102,9 @@ def _validate(config: Path, failures: Path | None, strict: bool) -> tuple[int, S
     write_failures(study, target)
     extra = write_quarantined(study, target.parent)
     print_validation(study, out)
-    out.print(f"\nFull failure table: {target}")
+    out.print(f"\nFull failure table: {target}", soft_wrap=True)
     for path in extra:
-        out.print(f"Quarantined rows:   {path}")
+        out.print(f"Quarantined rows:   {path}", soft_wrap=True)
     return (1 if study.report.n_quarantined and strict else 0), study
 
 
@@ -153,8 +153,8 @@ def demo(
         with _progress() as bar:
             bar.add_task("drawing a synthetic study with the faults of real exports", total=None)
             made = generate_study(directory, seed=seed, messy=True)
-        out.print(f"[bold]1. Synthetic study[/] written to {made.root} (seed {seed}).")
-        out.print(f"[bold]2. Validation[/] of {made.config_path}:\n")
+        out.print(f"[bold]1. Synthetic study[/] written to {made.root} (seed {seed}).", soft_wrap=True)
+        out.print(f"[bold]2. Validation[/] of {made.config_path}:\n", soft_wrap=True)
         _, study = _validate(made.config_path, None, strict=False)
         faults = made.truth["faults"]
         injected = sum(faults["read"].values()) - sum(faults["valid"].values())

@@ -37,24 +37,23 @@ def _numbered(frame: pd.DataFrame, path: Path, fmt: str, kind: str) -> RawTable:
     return RawTable(frame, str(path), fmt, kind)
 
 
-def read_sav(path: str | Path) -> RawTable:
-    """Read an SPSS system file with value labels applied."""
+def _read_readstat(path: str | Path, reader: str, label: str, fmt: str) -> RawTable:
     path = Path(path)
     try:
-        frame, _ = pyreadstat.read_sav(str(path), apply_value_formats=True)
+        frame, _ = getattr(pyreadstat, reader)(str(path), apply_value_formats=True)
     except pyreadstat.ReadstatError as exc:
-        raise InputFileError(path, f"not a readable SPSS .sav file ({exc})") from None
-    return _numbered(frame, path, "sav", "case")
+        raise InputFileError(path, f"not a readable {label} file ({exc})") from None
+    return _numbered(frame, path, fmt, "case")
+
+
+def read_sav(path: str | Path) -> RawTable:
+    """Read an SPSS system file with value labels applied."""
+    return _read_readstat(path, "read_sav", "SPSS .sav", "sav")
 
 
 def read_dta(path: str | Path) -> RawTable:
     """Read a Stata data file with value labels applied."""
-    path = Path(path)
-    try:
-        frame, _ = pyreadstat.read_dta(str(path), apply_value_formats=True)
-    except pyreadstat.ReadstatError as exc:
-        raise InputFileError(path, f"not a readable Stata .dta file ({exc})") from None
-    return _numbered(frame, path, "dta", "case")
+    return _read_readstat(path, "read_dta", "Stata .dta", "dta")
 
 
 def read_parquet(path: str | Path) -> RawTable:
