@@ -14,7 +14,6 @@ True
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
@@ -166,8 +165,3 @@ def demo(
                   f"{'yes' if matched else 'NO'}.")
 
     _guard(run)
-
-
-def run() -> None:
-    """Console-script entry point."""
-    sys.exit(app())

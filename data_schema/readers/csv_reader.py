@@ -47,9 +47,8 @@ def _sniff_delimiter(line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _check_header(names: list[str], path: str) -> list[str]:
-    names = [n if n.strip() else f"(column {i + 1})" for i, n in enumerate(names)]
-    return names
+def _name_blank_headers(names: list[str]) -> list[str]:
+    return [n if n.strip() else f"(column {i + 1})" for i, n in enumerate(names)]
 
 
 def _fast_parse(body: pa.Buffer, names: list[str], delimiter: str) -> pd.DataFrame | None:
@@ -129,7 +128,7 @@ def read_csv(path: str | Path, *, encoding: str | None = None) -> RawTable:
     if not header_line.strip():
         raise InputFileError(path, "line 1 is blank; the first line must be the header row")
     delimiter = _sniff_delimiter(header_line)
-    names = _check_header(_header_names(header_line, delimiter), str(path))
+    names = _name_blank_headers(_header_names(header_line, delimiter))
     start = len(data) if first_break < 0 else first_break + 1
     n_lines = data.count(b"\n", start) + (0 if data.endswith(b"\n") or start == len(data) else 1)
     frame = _fast_parse(pa.py_buffer(data)[start:], names, delimiter) if start < len(data) else None
