@@ -31,7 +31,7 @@ from data_schema.report import FIX_COLUMNS, REPORT_FAILURE_COLUMNS, TableReport
 from data_schema.rules import check_rules
 from data_schema.schemas import TABLE_SPECS, TableSpec
 
-__all__ = ["TableRead", "read_table", "read_table_quietly", "table_spec"]
+__all__ = ["TableRead", "as_quarantined", "read_table", "read_table_quietly", "table_spec"]
 
 
 class TableRead(NamedTuple):
@@ -105,12 +105,18 @@ def _merge_failures(coercion: list[pd.DataFrame], checks: list[pd.DataFrame]) ->
 
 def _quarantine(raw_frame: pd.DataFrame, typed: pd.DataFrame, failures: pd.DataFrame) -> pd.DataFrame:
     rows = pd.unique(failures["row"])
-    text = pd.DataFrame({c: to_text(raw_frame.loc[rows, c]) for c in raw_frame.columns}, index=rows)
-    text.index.name = "row"
+    text = as_quarantined(raw_frame.loc[rows], failures)
     if "student_id" in typed:
-        text["student_id"] = typed.loc[rows, "student_id"]
+        text["student_id"] = typed.loc[text.index, "student_id"]
+    return text
+
+
+def as_quarantined(rows: pd.DataFrame, failures: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` as text, sorted by row, with ``quarantine_rules`` listing the rules each broke."""
+    text = pd.DataFrame({c: to_text(rows[c]) for c in rows.columns}, index=rows.index)
+    text.index.name = "row"
     rules = failures.groupby("row")["rule"].agg(lambda r: ";".join(sorted(set(r))))
-    text["quarantine_rules"] = rules.reindex(rows).to_numpy()
+    text["quarantine_rules"] = rules.reindex(text.index).to_numpy()
     return text.sort_index()
 
 

@@ -34,11 +34,12 @@ def check_keys(frame: pd.DataFrame, key: tuple[str, ...] | None) -> pd.DataFrame
     """Failures for duplicate rows and conflicting keys; ``key=None`` checks exact duplicates only."""
     columns = list(frame.columns)
     subset = list(key) if key else columns
-    candidates = frame[frame[subset].notna().all(axis=1)]
-    shared = candidates.duplicated(subset=subset, keep=False)
+    keys = frame[subset]
+    keys = keys[keys.notna().all(axis=1)]
+    shared = keys.duplicated(keep=False)
     if not shared.any():
         return failure_frame([], "", [], "", "")
-    group = candidates.loc[shared]
+    group = frame.loc[keys.index[shared.to_numpy()]]  # only rows sharing a key are copied whole
     first_copy, _ = _first_and_size(group, columns)
     repeat = first_copy != group.index.to_series()
     parts = []

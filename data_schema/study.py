@@ -14,18 +14,17 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
 from data_schema.codebook import Codebook, load_codebooks
-from data_schema.coerce import to_text
 from data_schema.config import StudyConfig, load_config
 from data_schema.crosscheck import check_responses, check_students
-from data_schema.intake import TableRead, read_table_quietly
+from data_schema.intake import TableRead, as_quarantined, read_table_quietly
 from data_schema.pseudonym import load_key
-from data_schema.report import REPORT_FAILURE_COLUMNS, TableReport
+from data_schema.report import REPORT_FAILURE_COLUMNS
 from data_schema.study_report import StudyReport
 
 __all__ = ["Study", "load_study"]
@@ -86,20 +85,15 @@ def _move(read: TableRead, failures: pd.DataFrame) -> TableRead:
     if failures.empty:
         return read
     rows = pd.Index(pd.unique(failures["row"]))
-    moved = read.valid.loc[rows]
-    text = pd.DataFrame({c: to_text(moved[c]) for c in moved.columns}, index=moved.index)
-    rules = failures.groupby("row")["rule"].agg(lambda r: ";".join(sorted(set(r))))
-    text["quarantine_rules"] = rules.reindex(rows).to_numpy()
-    quarantined = pd.concat([read.quarantined, text]).sort_index()
+    quarantined = pd.concat([read.quarantined, as_quarantined(read.valid.loc[rows], failures)]).sort_index()
     failures = failures.assign(file=read.report.file, table=read.report.table)[REPORT_FAILURE_COLUMNS]
-    report = read.report
-    all_failures = pd.concat([report.failures, failures], ignore_index=True)
-    report = TableReport(**{
-        **report.__dict__,
-        "failures": all_failures.sort_values(["row", "column", "rule"], kind="stable", ignore_index=True),
-        "n_valid": len(read.valid) - len(rows),
-        "n_quarantined": len(quarantined),
-    })
+    all_failures = pd.concat([read.report.failures, failures], ignore_index=True)
+    report = replace(
+        read.report,
+        failures=all_failures.sort_values(["row", "column", "rule"], kind="stable", ignore_index=True),
+        n_valid=len(read.valid) - len(rows),
+        n_quarantined=len(quarantined),
+    )
     return TableRead(read.valid.drop(index=rows), quarantined, report)
 
 
