@@ -5,8 +5,10 @@ instrument's items, its response scale, subscales, reverse-coded items and
 scoring rule.  It is validated on load: an unknown subscale, a duplicate item,
 a scale whose minimum is not below its maximum or a scoring rule outside
 ``(0, 1]`` raises :class:`~data_schema.errors.CodebookError` naming the file
-and the field.  The built-in instruments ship in ``data_schema/instruments``;
-users add their own by naming a folder in the study config.
+and the field.  The built-in instruments ship as data in ``surveys/instruments``
+(where the design card puts them); the format and its validation live here,
+because reading survey responses already checks them against the codebooks.
+Users add their own by naming a folder in the study config.
 
 Examples
 --------
@@ -39,7 +41,8 @@ __all__ = [
     "BUILTIN_DIR",
 ]
 
-BUILTIN_DIR = Path(__file__).parent / "instruments"
+BUILTIN_DIR = Path(__file__).resolve().parent.parent / "surveys" / "instruments"
+"""The built-in codebooks: YAML data shipped beside the ``surveys`` package (no import of it)."""
 
 Text = dict[str, str]
 """Text in one or more languages, keyed by language code (``en``, ``zh``)."""

@@ -24,6 +24,8 @@ __all__ = [
     "PseudonymKeyError",
     "ProgevalWarning",
     "DataQualityWarning",
+    "EstimationError",
+    "EstimationWarning",
 ]
 
 
@@ -68,9 +70,21 @@ class PseudonymKeyError(ConfigError):
     """The secret key for pseudonymising student ids is missing or too weak."""
 
 
+class EstimationError(ProgevalError, ValueError):
+    """An analysis cannot be run as asked on these data.
+
+    Raised with the reason in words, e.g. an incomplete rating design, a scale with
+    fewer than two items, too few clusters, no variation in adoption.
+    """
+
+
 class ProgevalWarning(UserWarning):
     """Base class of progeval's warnings."""
 
 
 class DataQualityWarning(ProgevalWarning):
     """Rows were quarantined or values repaired while reading input data."""
+
+
+class EstimationWarning(ProgevalWarning):
+    """A fit was made but needs care: a boundary or singular fit, a weak optimum, a small sample."""
