@@ -11,5 +11,6 @@ Examples
 """
 
 from data_schema.synthetic.study import SyntheticStudy, generate_study
+from data_schema.synthetic.surveys import InterceptShift
 
-__all__ = ["SyntheticStudy", "generate_study"]
+__all__ = ["InterceptShift", "SyntheticStudy", "generate_study"]

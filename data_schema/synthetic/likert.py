@@ -35,7 +35,7 @@ import numpy as np
 
 from data_schema.codebook import Codebook
 
-__all__ = ["ItemParameters", "THRESHOLDS", "item_parameters", "likert", "expected_score"]
+__all__ = ["ItemParameters", "THRESHOLDS", "item_parameters", "likert", "expected_score", "population_alpha"]
 
 THRESHOLDS = np.array([-1.8, -0.9, 0.0, 1.1])
 """kappa_j on the 1-5 scale (a 5-point scale has four thresholds)."""
@@ -80,18 +80,49 @@ def item_parameters(book: Codebook, rng: np.random.Generator) -> ItemParameters:
     )
 
 
-def likert(theta: np.ndarray, params: ItemParameters, rng: np.random.Generator) -> np.ndarray:
-    """Recorded answers (reverse items flipped), shape ``(len(theta), n_items)``."""
+def likert(theta: np.ndarray, params: ItemParameters, rng: np.random.Generator,
+           offset: np.ndarray | None = None) -> np.ndarray:
+    """Recorded answers (reverse items flipped), shape ``(len(theta), n_items)``.
+
+    ``offset`` (same shape) is added to the items' latent responses: an intercept shift that makes an
+    item non-invariant for some respondents; it draws no random numbers.
+    """
     lam = params.loadings
     ystar = (theta[:, None] * lam + params.difficulties
              + np.sqrt(1 - lam**2) * rng.standard_normal((theta.size, lam.size)))
+    if offset is not None:
+        ystar = ystar + offset
     r = params.scale_min + (ystar[:, :, None] > THRESHOLDS).sum(axis=2)
     return np.where(params.reverse, params.scale_min + params.scale_max - r, r).astype(np.int64)
 
 
-def expected_score(theta: np.ndarray, params: ItemParameters) -> np.ndarray:
-    """Expected scale score (mean of items after reverse coding) given the latent."""
+def _exceed(theta: np.ndarray, params: ItemParameters, offset: np.ndarray | None) -> np.ndarray:
+    """P(latent response > kappa_j | theta), shape ``(len(theta), n_items, n_thresholds)``."""
     lam = params.loadings[None, :, None]
-    z = (theta[:, None, None] * lam + params.difficulties[None, :, None] - THRESHOLDS) / np.sqrt(1 - lam**2)
-    phi = 0.5 * (1 + _erf(z / math.sqrt(2)).astype(float))
-    return params.scale_min + phi.sum(axis=2).mean(axis=1)
+    shift = 0.0 if offset is None else offset[:, :, None]
+    z = (theta[:, None, None] * lam + params.difficulties[None, :, None] + shift - THRESHOLDS) / np.sqrt(1 - lam**2)
+    return 0.5 * (1 + _erf(z / math.sqrt(2)).astype(float))
+
+
+def expected_score(theta: np.ndarray, params: ItemParameters, offset: np.ndarray | None = None) -> np.ndarray:
+    """Expected scale score (mean of items after reverse coding) given the latent."""
+    return params.scale_min + _exceed(theta, params, offset).sum(axis=2).mean(axis=1)
+
+
+def population_alpha(theta: np.ndarray, params: ItemParameters, offset: np.ndarray | None = None) -> float:
+    """Cronbach's alpha the response model implies for respondents with these latents.
+
+    The scored item is :math:`r_m = \\min + \\sum_j I_{mj}` with nested indicators
+    :math:`I_{mj} = [y^*_m > \\kappa_j]`, :math:`p_{mj} = P(I_{mj} = 1 \\mid \\theta)`, so
+    :math:`\\operatorname{Var}(r_m \\mid \\theta) = \\sum_j p_{mj} + 2\\sum_{j<l} p_{ml} - (\\sum_j p_{mj})^2`.
+    Items are independent given :math:`\\theta`; the item covariance matrix is the covariance over
+    respondents of :math:`E[r \\mid \\theta]` plus the mean conditional variances on its diagonal.
+    """
+    p = _exceed(theta, params, offset)
+    mean = p.sum(axis=2)
+    n_thr = p.shape[2]
+    later = sum(p[:, :, b] for a in range(n_thr) for b in range(a + 1, n_thr))  # sum over j < l of p_l
+    cond_var = mean + 2 * later - mean**2
+    cov = np.cov(mean, rowvar=False, ddof=0) + np.diag(cond_var.mean(axis=0))
+    k = cov.shape[0]
+    return float(k / (k - 1) * (1 - np.trace(cov) / cov.sum()))

@@ -36,7 +36,7 @@ from data_schema.synthetic.effects import (
 )
 from data_schema.synthetic.employment import EMPLOYER_WAVE, draw_employment
 from data_schema.synthetic.messy import inject_faults
-from data_schema.synthetic.surveys import ITEM_NONRESPONSE, UNIT_NONRESPONSE, draw_surveys
+from data_schema.synthetic.surveys import ITEM_NONRESPONSE, UNIT_NONRESPONSE, InterceptShift, draw_surveys
 from data_schema.synthetic.writer import as_text, write_csv, write_json, write_key, write_xlsx, write_yaml
 
 __all__ = ["SyntheticStudy", "generate_study", "WAVES"]
@@ -142,7 +142,7 @@ def _competency_truth(draw_truth: dict) -> dict:
 
 def generate_study(out_dir: str | Path, *, seed: int = 20261122, messy: bool = False, n_institutions: int = 8,
                    students_per_class: int = 30, classes_per_cohort: int = 2, first_cohort: int = 2016,
-                   n_cohorts: int = 8) -> SyntheticStudy:
+                   n_cohorts: int = 8, intercept_shift: InterceptShift | None = None) -> SyntheticStudy:
     """Draw and write a synthetic CBEC-ICE evaluation study with known effects.
 
     Parameters
@@ -160,6 +160,9 @@ def generate_study(out_dir: str | Path, *, seed: int = 20261122, messy: bool = F
         Students in each teaching class and classes per institution and cohort.
     first_cohort, n_cohorts
         Entry years drawn; the last cohort must enter by the export year 2026.
+    intercept_shift
+        Break measurement invariance: shift one item's intercept for one program (default: none,
+        every instrument is invariant across programs and waves).  Nothing else changes.
 
     Returns
     -------
@@ -178,11 +181,12 @@ def generate_study(out_dir: str | Path, *, seed: int = 20261122, messy: bool = F
     """
     root = Path(out_dir)
     args = {"seed": seed, "messy": messy, "n_institutions": n_institutions, "students_per_class": students_per_class,
-            "classes_per_cohort": classes_per_cohort, "first_cohort": first_cohort, "n_cohorts": n_cohorts}
+            "classes_per_cohort": classes_per_cohort, "first_cohort": first_cohort, "n_cohorts": n_cohorts,
+            "intercept_shift": None if intercept_shift is None else intercept_shift.to_dict()}
     design = make_design(seed=seed, n_institutions=n_institutions, students_per_class=students_per_class,
                          classes_per_cohort=classes_per_cohort, first_cohort=first_cohort, n_cohorts=n_cohorts)
     books = builtin_codebooks()
-    surveys = draw_surveys(design, books, seed=seed)
+    surveys = draw_surveys(design, books, seed=seed, intercept_shift=intercept_shift)
     assessments = draw_assessments(design, seed=seed)
     employment = draw_employment(design, books["employer_feedback"], surveys.graduation_latent, seed=seed)
     frames = {
@@ -224,7 +228,11 @@ def generate_study(out_dir: str | Path, *, seed: int = 20261122, messy: bool = F
         "items": {k: p.to_dict() for k, p in surveys.params.items()},
         "surveys": {"waves": WAVES, "unit_nonresponse": UNIT_NONRESPONSE, "item_nonresponse": ITEM_NONRESPONSE,
                     "definition": "missing completely at random; a skipped wave has no rows, a skipped item an "
-                                  "empty response"},
+                                  "empty response",
+                    "reliability": {"definition": "population Cronbach's alpha of each instrument by wave, implied "
+                                                  "by the response model for that wave's respondents",
+                                    "alpha": surveys.reliability},
+                    "intercept_shift": args["intercept_shift"]},
         "programme_satisfaction": surveys.truth["programme_satisfaction"],
         "assessments": assessments.truth,
         "employment": employment.truth,

@@ -42,9 +42,15 @@ from data_schema.synthetic.effects import (
     competency_effect,
     group_multipliers,
 )
-from data_schema.synthetic.likert import ItemParameters, expected_score, item_parameters, likert
+from data_schema.synthetic.likert import (
+    ItemParameters,
+    expected_score,
+    item_parameters,
+    likert,
+    population_alpha,
+)
 
-__all__ = ["SurveyDraw", "draw_surveys", "long_block", "SURVEY_COLUMNS", "UNIT_NONRESPONSE",
+__all__ = ["SurveyDraw", "draw_surveys", "long_block", "InterceptShift", "SURVEY_COLUMNS", "UNIT_NONRESPONSE",
            "ITEM_NONRESPONSE", "SATISFACTION_EFFECT"]
 
 SURVEY_COLUMNS = ("student_id", "instrument", "wave", "item", "response", "response_date")
@@ -52,6 +58,24 @@ UNIT_NONRESPONSE = {0: 0.03, 1: 0.10, 2: 0.08}
 ITEM_NONRESPONSE = 0.03
 SATISFACTION_EFFECT = 0.35
 """Effect of the integrated program on the satisfaction latent (SD units), constant."""
+
+
+@dataclass(frozen=True)
+class InterceptShift:
+    """Make one item non-invariant: add ``shift`` (latent SD units) to its latent response for one program.
+
+    The generator is measurement-invariant by construction; this variant breaks scalar invariance
+    of one item between programs, at every wave, and draws no extra random numbers.
+    """
+
+    instrument: str
+    item: str
+    program: str = "integrated"
+    shift: float = 0.5
+
+    def to_dict(self) -> dict:
+        """JSON-safe fields."""
+        return {"instrument": self.instrument, "item": self.item, "program": self.program, "shift": self.shift}
 
 
 @dataclass(frozen=True)
@@ -69,12 +93,16 @@ class SurveyDraw:
         (NaN for students who have not graduated).
     truth
         Effects on the competency and satisfaction instruments (see ``truth.json``).
+    reliability
+        Population Cronbach's alpha of each instrument at each wave, implied by the response model
+        for that wave's respondents (:func:`~data_schema.synthetic.likert.population_alpha`).
     """
 
     table: pd.DataFrame
     params: dict[str, ItemParameters]
     graduation_latent: np.ndarray
     truth: dict
+    reliability: dict[str, dict[int, float]]
 
 
 def _dates(years: np.ndarray, month: int, rng: np.random.Generator) -> np.ndarray:
@@ -131,7 +159,17 @@ def _cell_truth(design: Design, answered2: np.ndarray, tau: np.ndarray, gain: np
     }
 
 
-def draw_surveys(design: Design, books: dict[str, Codebook], *, seed: int) -> SurveyDraw:
+def _offset(shift: InterceptShift | None, instrument: str, params: ItemParameters,
+            program: np.ndarray) -> np.ndarray | None:
+    if shift is None or shift.instrument != instrument:
+        return None
+    offset = np.zeros((program.size, len(params.items)))
+    offset[:, params.items.index(shift.item)] = shift.shift * (program == shift.program)
+    return offset
+
+
+def draw_surveys(design: Design, books: dict[str, Codebook], *, seed: int,
+                 intercept_shift: InterceptShift | None = None) -> SurveyDraw:
     """Draw the competency instruments (waves 0-2) and programme satisfaction (wave 2)."""
     rng = stream(seed, 2)
     s = design.students
@@ -146,20 +184,28 @@ def draw_surveys(design: Design, books: dict[str, Codebook], *, seed: int) -> Su
             + s["u_inst"].to_numpy() + s["v_class"].to_numpy())
     params: dict[str, ItemParameters] = {}
     blocks, truth, grad_latent = [], {}, np.zeros(n)
+    reliability: dict[str, dict[int, float]] = {}
+    program = s["program"].to_numpy(dtype=object)
     for k in COMPETENCY_INSTRUMENTS:
         params[k] = item_parameters(books[k], stream(seed, 100 + COMPETENCY_INSTRUMENTS.index(k)))
+        offset = _offset(intercept_shift, k, params[k], program)
         student = ability_part(s, rng)
+        reliability[k] = {}
         for w in range(3):
             tau = competency_effect(k, s["exposure"].to_numpy(), w, m_g)
             theta = base + student + WAVE_GROWTH[w] + np.sqrt(VARIANCE["occasion"]) * rng.standard_normal(n) + tau
             rows = answered[:, w]
-            blocks.append(long_block(ids[rows], k, w, params[k], likert(theta[rows], params[k], rng), rng,
+            off = None if offset is None else offset[rows]
+            blocks.append(long_block(ids[rows], k, w, params[k], likert(theta[rows], params[k], rng, off), rng,
                                      dates[w][rows]))
+            reliability[k][w] = population_alpha(theta[rows], params[k], off)
             if w == 2:
                 grad_latent += theta / len(COMPETENCY_INSTRUMENTS)
                 gain = np.zeros(n)
                 hit = rows & (tau != 0)
-                gain[hit] = expected_score(theta[hit], params[k]) - expected_score(theta[hit] - tau[hit], params[k])
+                off_hit = None if offset is None else offset[hit]
+                gain[hit] = (expected_score(theta[hit], params[k], off_hit)
+                             - expected_score(theta[hit] - tau[hit], params[k], off_hit))
                 truth[k] = _cell_truth(design, rows, tau, gain)
     sat = (s["u_inst"].to_numpy() + np.sqrt(0.9) * (0.4 * s["ability"].to_numpy()
            + np.sqrt(0.84) * rng.standard_normal(n)) + SATISFACTION_EFFECT * s["treated"].to_numpy())
@@ -168,7 +214,8 @@ def draw_surveys(design: Design, books: dict[str, Codebook], *, seed: int) -> Su
     rows = answered[:, 2]
     blocks.append(long_block(ids[rows], book.id, 2, params[book.id], likert(sat[rows], params[book.id], rng), rng,
                              dates[2][rows]))
+    reliability[book.id] = {2: population_alpha(sat[rows], params[book.id])}
     truth["programme_satisfaction"] = {"effect_latent": SATISFACTION_EFFECT, "wave": 2}
     table = pd.concat(blocks, ignore_index=True)
     grad_latent[s["graduation_year"].isna().to_numpy()] = np.nan
-    return SurveyDraw(table, params, grad_latent, truth)
+    return SurveyDraw(table, params, grad_latent, truth, reliability)
