@@ -111,3 +111,14 @@ def make_study(tmp_path: Path) -> MakeStudy:
         return path
 
     return make
+
+
+@pytest.fixture(scope="session")
+def clean_study(tmp_path_factory: pytest.TempPathFactory):
+    """The default synthetic study (clean, seed 20261122), generated once, with its loaded tables."""
+    from data_schema import load_study
+    from data_schema.config import load_config
+    from data_schema.synthetic import generate_study
+
+    syn = generate_study(tmp_path_factory.mktemp("clean_study"))
+    return syn, load_study(load_config(syn.config_path))
