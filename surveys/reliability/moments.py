@@ -75,11 +75,13 @@ def item_moments(values: np.ndarray, *, missing: Missing = "pairwise") -> ItemMo
     observed = ~np.isnan(values)
     if missing == "listwise" or observed.all():
         keep = observed.all(axis=1)
-        x = values[keep]
-        n = int(keep.sum())
+        x = values if keep.all() else values[keep]
+        n = len(x)
         if n < 3:
             raise EstimationError(f"only {n} respondents answered every item; need at least 3")
-        return ItemMoments(np.cov(x, rowvar=False), x.mean(axis=0), n, int((~keep).sum()), True)
+        mean = x.mean(axis=0)
+        centred = x - mean
+        return ItemMoments(centred.T @ centred / (n - 1), mean, n, len(values) - n, True)
     keep = observed.sum(axis=1) >= 2
     frame = pd.DataFrame(values[keep])
     counts = observed[keep].astype(float).T @ observed[keep].astype(float)
