@@ -1,5 +1,7 @@
 """Reliability: alpha, omega and item analysis against published values and independent implementations."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pingouin as pg
@@ -190,3 +192,19 @@ def test_heywood_case_is_reported_not_hidden():
         result = mcdonald_omega(pd.DataFrame(x, columns=["a", "b", "c", "d"]))
     assert result.heywood == ("a",)
     assert result.converged
+
+
+@pytest.mark.parametrize("items", [["x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9"], ["x4", "x5", "x6", "x7"]])
+def test_omega_matches_the_lavaan_checked_cfa_engine(items):
+    # Independent implementation: surveys.invariance.cfa (marker identification, Newton/Fisher scoring), whose
+    # Holzinger-Swineford fits match lavaan's printed output (tests/test_invariance.py).  omega is semTools'
+    # omega_1 (Raykov 2001): (sum lambda)^2 psi / ((sum lambda)^2 psi + sum theta).
+    from surveys.invariance import cfa
+
+    hs = pd.read_csv(Path(__file__).parent / "data" / "invariance" / "HolzingerSwineford1939.csv")
+    fit = cfa(hs, factors={"f": items})
+    lam, theta, phi = fit.loadings()["f"], fit.residual_variances(), float(fit.factor_covariance().iloc[0, 0])
+    expected = lam.sum() ** 2 * phi / (lam.sum() ** 2 * phi + theta.sum())
+    result = mcdonald_omega(hs[items])
+    assert result.omega == pytest.approx(expected, abs=1e-7)
+    assert result.chi_square == pytest.approx(fit.fit.chisq, rel=1e-6)
