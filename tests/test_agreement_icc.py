@@ -1,7 +1,8 @@
 """Intraclass correlations against Shrout & Fleiss (1979) as printed by R psych::ICC, and against pingouin.
 
 SOURCES
-- tests/data/agreement/shrout_fleiss_1979.csv: byte copy of shared/reference-data/shrout_fleiss_1979.csv
+- surveys/example_data/shrout_fleiss_1979.csv (surveys.examples.shrout_fleiss):
+  byte copy of shared/reference-data/shrout_fleiss_1979.csv
   (sha256 e7936cd14adc95ccb846e475956fc5ccc72a73b87f9c5056bce92625e2fd74f5), the matrix ``sf`` of the
   examples in cran/psych : man/ICC.Rd @ 25172c9977973ca091bb0d9d111343863e1d4661; the same six targets x
   four judges are inline in raphaelvallat/pingouin : tests/test_reliability.py
@@ -13,7 +14,6 @@ SOURCES
 
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,12 +22,13 @@ import pytest
 
 from data_schema.errors import EstimationError
 from surveys.agreement import TIDY_COLUMNS, icc, icc_from_matrix
+from surveys.examples import DATA_DIR
 
 # pingouin 0.7 calls DataFrame.dropna(inplace=True), deprecated in pandas 3.1; only its own warning is ignored.
 PINGOUIN_INPLACE = pytest.mark.filterwarnings(
     "ignore:The inplace keyword in DataFrame.dropna:pandas.errors.Pandas4Warning"
 )
-SF_CSV = Path(__file__).parent / "data" / "agreement" / "shrout_fleiss_1979.csv"
+SF_CSV = DATA_DIR / "shrout_fleiss_1979.csv"
 TERMS = ["ICC(1,1)", "ICC(2,1)", "ICC(3,1)", "ICC(1,k)", "ICC(2,k)", "ICC(3,k)"]
 
 
