@@ -26,6 +26,8 @@ __all__ = [
     "DataQualityWarning",
     "EstimationError",
     "EstimationWarning",
+    "ArgumentError",
+    "ColumnError",
 ]
 
 
@@ -68,6 +70,17 @@ class CodebookError(ProgevalError, ValueError):
 
 class PseudonymKeyError(ConfigError):
     """The secret key for pseudonymising student ids is missing or too weak."""
+
+
+class ArgumentError(ProgevalError, ValueError):
+    """A function was called with a value outside its documented choices."""
+
+
+class ColumnError(ProgevalError, KeyError):
+    """A table passed to a function lacks a column the call names."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 class EstimationError(ProgevalError, ValueError):

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from data_schema.codebook import Codebook
+from data_schema.errors import ArgumentError
 from surveys.items import item_matrix
 
 __all__ = ["ScoreResult", "score", "TOTAL", "score_column"]
@@ -160,7 +161,7 @@ def score(
     """
     books = {codebooks.id: codebooks} if isinstance(codebooks, Codebook) else dict(codebooks)
     if min_answered is not None and not 0 < min_answered <= 1:
-        raise ValueError(f"min_answered={min_answered!r} must be a share in (0, 1], e.g. 0.8")
+        raise ArgumentError(f"min_answered={min_answered!r} must be a share in (0, 1], e.g. 0.8")
     keys = [student] if wave is None else [student, wave]
     longs = []
     for book in books.values():

@@ -25,6 +25,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from data_schema.errors import ArgumentError
+
 __all__ = ["resolve_seed", "resample_counts", "percentile_interval"]
 
 _MAX_CELLS = 4_000_000
@@ -36,7 +38,7 @@ def resolve_seed(seed: int | None) -> int:
     if seed is None:
         return int(np.random.SeedSequence().generate_state(1)[0])
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed={seed!r} must be a non-negative integer or None")
+        raise ArgumentError(f"seed={seed!r} must be a non-negative integer or None")
     return int(seed)
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from data_schema.errors import EstimationError
+from data_schema.errors import ArgumentError, EstimationError
 
 __all__ = [
     "Grid", "factorize", "long_to_grid", "numeric_values", "plain", "check_ci_level", "check_n_boot", "json_safe",
@@ -135,14 +135,14 @@ def check_ci_level(ci_level: float) -> float:
     """Return ``ci_level`` as a float if it lies strictly between 0 and 1."""
     level = float(ci_level)
     if not 0 < level < 1:
-        raise ValueError(f"ci_level={ci_level!r} must lie strictly between 0 and 1, e.g. 0.95")
+        raise ArgumentError(f"ci_level={ci_level!r} must lie strictly between 0 and 1, e.g. 0.95")
     return level
 
 
 def check_n_boot(n_boot: int) -> int:
     """Return ``n_boot`` if it is 0 (no bootstrap) or at least 100."""
     if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or (0 < n_boot < 100) or n_boot < 0:
-        raise ValueError(f"n_boot={n_boot!r} must be 0 (no bootstrap interval) or an integer of at least 100")
+        raise ArgumentError(f"n_boot={n_boot!r} must be 0 (no bootstrap interval) or an integer of at least 100")
     return int(n_boot)
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from data_schema.arguments import check_choice, check_columns
-from data_schema.errors import EstimationError
+from data_schema.errors import ArgumentError, EstimationError
 from surveys.agreement._bootstrap import percentile_interval, resample_counts, resolve_seed
 from surveys.agreement._inputs import check_ci_level, check_n_boot, describe_labels, factorize, long_to_grid, plain
 from surveys.agreement.results import KappaResult
@@ -66,7 +66,7 @@ def _categories(observed: pd.Series, categories: Sequence | None, weights: str, 
     if categories is not None:
         cats = list(categories)
         if len(set(cats)) != len(cats):
-            raise ValueError(f"categories={cats!r} has duplicates; list each category once, in order")
+            raise ArgumentError(f"categories={cats!r} has duplicates; list each category once, in order")
         known = set(cats)
         unknown = [v for v in values if v not in known]
         if unknown:

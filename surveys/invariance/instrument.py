@@ -36,7 +36,7 @@ import pandas as pd
 
 from data_schema.arguments import check_choice, check_columns
 from data_schema.codebook import Codebook
-from data_schema.errors import EstimationError
+from data_schema.errors import ColumnError, EstimationError
 from surveys.invariance.comparison import ChenCutoffs
 from surveys.invariance.ladder import InvarianceResult, Level, invariance
 from surveys.items import item_matrix
@@ -104,7 +104,7 @@ def instrument_invariance(
             raise EstimationError(f"no responses to {codebook.id!r} at wave {wave}")
     if group not in data.columns:
         if students is None:
-            raise KeyError(f"{group!r} is not a column of the responses; pass students= to take it from there")
+            raise ColumnError(f"{group!r} is not a column of the responses; pass students= to take it from there")
         check_columns(students, [student, group], what="students")
         data = data.merge(students[[student, group]].drop_duplicates(student), on=student, how="inner")
     order = sorted(data[group].dropna().unique()) if group_order is None else group_order

@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from data_schema.errors import ArgumentError
+
 from .indices import FitIndices
 from .model import ParameterTable
 from .moments import SampleMoments
@@ -167,10 +169,10 @@ class CFAResult:
     def _group_index(self, group: Hashable | None) -> int:
         if group is None:
             if len(self.groups) > 1:
-                raise ValueError(f"this model has groups {list(self.groups)!r}; pass group=<one of them>")
+                raise ArgumentError(f"this model has groups {list(self.groups)!r}; pass group=<one of them>")
             return 0
         if group not in self.groups:
-            raise ValueError(f"group={group!r} is not one of {list(self.groups)!r}")
+            raise ArgumentError(f"group={group!r} is not one of {list(self.groups)!r}")
         return self.groups.index(group)
 
     def implied(self, group: Hashable | None = None) -> tuple[pd.DataFrame, pd.Series]:

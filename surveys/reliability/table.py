@@ -29,7 +29,7 @@ import pandas as pd
 
 from data_schema.arguments import check_columns
 from data_schema.codebook import Codebook
-from data_schema.errors import EstimationError, EstimationWarning
+from data_schema.errors import ColumnError, EstimationError, EstimationWarning
 from surveys.items import item_matrix
 from surveys.reliability.alpha import cronbach_alpha
 from surveys.reliability.item_analysis import item_analysis
@@ -68,7 +68,7 @@ def _groups(matrix: pd.DataFrame, students: pd.DataFrame | None, by: Sequence[st
     missing = [c for c in by if c not in keys.columns]
     if missing:
         if students is None:
-            raise KeyError(f"grouping columns {missing} are not in the responses; pass students= to join them")
+            raise ColumnError(f"grouping columns {missing} are not in the responses; pass students= to join them")
         check_columns(students, [student, *missing], what="students")
         keys = keys.merge(students[[student, *missing]].drop_duplicates(student), on=student, how="left")
     return keys[list(by)]
