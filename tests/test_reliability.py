@@ -1,5 +1,6 @@
 """Reliability: alpha, omega and item analysis against published values and independent implementations."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +73,7 @@ def test_bootstrap_interval_is_reproducible_and_brackets_alpha():
     assert a == b
     assert a.boot_ci_low < a.alpha < a.boot_ci_high
     assert list(a.tidy()["method"]) == ["feldt", "bootstrap"]
+    assert json.loads(json.dumps(a.to_dict()))["alpha"] == a.alpha
 
 
 @pytest.mark.slow

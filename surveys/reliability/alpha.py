@@ -58,6 +58,7 @@ import pandas as pd
 from scipy import stats
 
 from surveys.reliability.moments import Missing, as_item_array, item_moments
+from surveys.reliability.tidy import interval_table, json_safe
 
 __all__ = ["AlphaResult", "cronbach_alpha", "alpha_from_cov", "feldt_interval"]
 
@@ -174,18 +175,14 @@ class AlphaResult:
 
     def tidy(self) -> pd.DataFrame:
         """One row a kind of interval: ``feldt`` (with the normal-theory SE) and ``bootstrap``."""
-        rows = [("feldt", self.std_error, self.ci_low, self.ci_high),
-                ("bootstrap", self.boot_std_error, self.boot_ci_low, self.boot_ci_high)]
-        return pd.DataFrame({
-            "term": "alpha", "estimate": self.alpha, "std_error": [r[1] for r in rows],
-            "statistic": np.nan, "df": np.nan, "p_value": np.nan,
-            "ci_low": [r[2] for r in rows], "ci_high": [r[3] for r in rows], "ci_level": self.ci_level,
-            "n_obs": self.n, "n_items": self.k, "method": [r[0] for r in rows]})
+        return interval_table("alpha", self.alpha, [
+            ("feldt", self.std_error, self.ci_low, self.ci_high),
+            ("bootstrap", self.boot_std_error, self.boot_ci_low, self.boot_ci_high)],
+            ci_level=self.ci_level, n_obs=self.n, n_items=self.k)
 
     def to_dict(self) -> dict:
         """JSON-safe fields (NaN as None)."""
-        return {k: (None if isinstance(v, float) and np.isnan(v) else list(v) if isinstance(v, tuple) else v)
-                for k, v in self.__dict__.items()}
+        return json_safe(self.__dict__)
 
 
 def cronbach_alpha(

@@ -50,6 +50,7 @@ from scipy import stats
 from data_schema.errors import EstimationError, EstimationWarning
 from surveys.reliability.factor import OneFactorFit, one_factor_ml
 from surveys.reliability.moments import Missing, as_item_array, item_moments
+from surveys.reliability.tidy import interval_table, json_safe
 
 __all__ = ["OmegaResult", "mcdonald_omega", "omega_from_fit"]
 
@@ -121,21 +122,14 @@ class OmegaResult:
 
     def tidy(self) -> pd.DataFrame:
         """Rows ``wald`` and ``bootstrap`` with the house columns."""
-        rows = [("wald", self.std_error, self.ci_low, self.ci_high),
-                ("bootstrap", self.boot_std_error, self.boot_ci_low, self.boot_ci_high)]
-        return pd.DataFrame({
-            "term": "omega_total", "estimate": self.omega, "std_error": [r[1] for r in rows],
-            "statistic": np.nan, "df": np.nan, "p_value": np.nan,
-            "ci_low": [r[2] for r in rows], "ci_high": [r[3] for r in rows], "ci_level": self.ci_level,
-            "n_obs": self.n, "n_items": self.k, "method": [r[0] for r in rows]})
+        return interval_table("omega_total", self.omega, [
+            ("wald", self.std_error, self.ci_low, self.ci_high),
+            ("bootstrap", self.boot_std_error, self.boot_ci_low, self.boot_ci_high)],
+            ci_level=self.ci_level, n_obs=self.n, n_items=self.k)
 
     def to_dict(self) -> dict:
         """JSON-safe fields (NaN as None)."""
-        def clean(v):
-            if isinstance(v, tuple):
-                return [clean(x) for x in v]
-            return None if isinstance(v, float) and np.isnan(v) else v
-        return {k: clean(v) for k, v in self.__dict__.items()}
+        return json_safe(self.__dict__)
 
 
 def _bootstrap(values: np.ndarray, missing: Missing, n_boot: int, seed: int | None) -> np.ndarray:
