@@ -39,8 +39,9 @@ def _examples(frame: pd.DataFrame, mask: np.ndarray, cols: list[str]) -> str:
     return "; ".join(", ".join(f"{c}={v!r}" for c, v in zip(cols, row, strict=True)) for row in head.itertuples(False))
 
 
-def _checked(rows: pd.DataFrame, book: Codebook, keys: list[str], item: str, response: str) -> np.ndarray:
-    """Column position of each row's item, after checking items, answers and repeats."""
+def _checked(rows: pd.DataFrame, book: Codebook, keys: list[str], item: str,
+             response: str) -> tuple[np.ndarray, np.ndarray]:
+    """Column position and numeric answer of each row, after checking items, answers and repeats."""
     pos = pd.Index(book.item_ids).get_indexer(rows[item].astype(str))
     unknown = pos < 0
     if unknown.any():
@@ -61,7 +62,7 @@ def _checked(rows: pd.DataFrame, book: Codebook, keys: list[str], item: str, res
             f"{int(repeated.sum())} rows repeat a (respondent, wave, item) of {book.id!r} "
             f"({_examples(rows, repeated, [*keys, item])}); each item is answered once a wave"
         )
-    return pos
+    return pos, values
 
 
 def scored_values(values: np.ndarray, book: Codebook) -> np.ndarray:
@@ -103,7 +104,7 @@ def item_matrix(
     keys = [student] if wave is None else [student, wave]
     check_columns(responses, [*keys, instrument, item, response], what="survey responses")
     rows = responses.loc[responses[instrument].astype(str) == codebook.id, [*keys, item, response]]
-    pos = _checked(rows, codebook, keys, item, response)
+    pos, answers = _checked(rows, codebook, keys, item, response)
     if len(keys) == 1:
         index = pd.Index(rows[student].astype(str)).unique().sort_values()
         code = index.get_indexer(rows[student].astype(str))
@@ -112,7 +113,7 @@ def item_matrix(
         index = pairs.unique().sort_values()
         code = index.get_indexer(pairs)
     values = np.full((len(index), len(codebook.items)), np.nan)
-    values[code, pos] = pd.to_numeric(rows[response]).to_numpy(dtype=float, na_value=np.nan)
+    values[code, pos] = answers
     if reverse:
         values = scored_values(values, codebook)
     index = index.set_names(keys) if isinstance(index, pd.MultiIndex) else index.rename(student)

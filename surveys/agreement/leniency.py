@@ -170,17 +170,15 @@ def leniency_table(
 
 def _clusters(frame: pd.DataFrame, targets: list[str], role: str, rater: str) -> pd.DataFrame:
     """Cluster label of each target x role: its one identified rater, or the target itself."""
-    key = frame[targets].astype(str).agg("\x1f".join, axis=1)
-    ids = frame[rater].astype("string")
-    by = frame[targets + [role]].assign(_rater=ids)
+    by = frame[targets + [role]].assign(_rater=frame[rater].astype("string"))
     agg = by.groupby(targets + [role], sort=False, dropna=False)["_rater"].agg(["nunique", "first", "size"])
-    own = key.groupby([frame[c] for c in targets + [role]], sort=False, dropna=False).first()
     one = (agg["nunique"] == 1) & (agg["size"] == 1)
-    label = ("rater:" + agg["first"].astype(str)).where(one, "target:" + own.reindex(agg.index).astype(str))
+    own = pd.Series(np.arange(len(agg)), index=agg.index).astype(str)  # a cluster of its own
+    label = ("rater:" + agg["first"].astype(str)).where(one, "target:" + own)
     return label.unstack(role)
 
 
-def _cluster_variance(d: np.ndarray, labels: list[np.ndarray]) -> float:
+def _cluster_variance(d: np.ndarray, labels: list[np.ndarray]) -> list[float]:
     e = (d - d.mean()) / d.size
     out = []
     for lab in labels:

@@ -57,10 +57,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from surveys.reliability.moments import Missing, as_item_array, item_moments
+from surveys.reliability.moments import ItemMoments, Missing, as_item_array, item_moments
 from surveys.reliability.tidy import interval_table, json_safe
 
-__all__ = ["AlphaResult", "cronbach_alpha", "alpha_from_cov", "feldt_interval"]
+__all__ = ["AlphaResult", "cronbach_alpha", "alpha_from_cov", "alpha_from_moments", "feldt_interval"]
 
 _CHUNK = 64
 
@@ -214,13 +214,19 @@ def cronbach_alpha(
     AlphaResult
     """
     values, names = as_item_array(items)
-    m = item_moments(values, missing=missing)
+    return alpha_from_moments(values, item_moments(values, missing=missing), names, missing=missing,
+                              ci_level=ci_level, n_boot=n_boot, seed=seed)
+
+
+def alpha_from_moments(values: np.ndarray, m: ItemMoments, names: list[str], *, missing: Missing,
+                       ci_level: float, n_boot: int, seed: int | None) -> AlphaResult:
+    """:func:`cronbach_alpha` from item moments already computed from ``values`` (no second covariance)."""
     alpha = alpha_from_cov(m.cov)
     low, high = feldt_interval(alpha, m.n, m.cov.shape[0], ci_level)
     boot_low = boot_high = boot_se = np.nan
     if n_boot > 0:
         rng = np.random.default_rng(seed)
-        used = values[~np.isnan(values).any(axis=1)] if m.complete else values[(~np.isnan(values)).sum(axis=1) >= 2]
+        used = values[m.rows]
         reps = _boot_complete(used, n_boot, rng) if m.complete else _boot_pairwise(used, n_boot, rng)
         boot_low, boot_high = (float(q) for q in np.quantile(reps, [(1 - ci_level) / 2, (1 + ci_level) / 2]))
         boot_se = float(reps.std(ddof=1))

@@ -117,15 +117,18 @@ def _scoring_step(theta: np.ndarray, grad: np.ndarray, held: np.ndarray) -> np.n
 
 
 def _fisher_scoring(s: np.ndarray, logdet_s: float, theta: np.ndarray,
-                    floor: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Minimise F from ``theta``; returns the optimum, the held (Heywood) mask and whether it converged."""
+                    floor: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, np.ndarray, bool]:
+    """Minimise F from ``theta``.
+
+    Returns the optimum, F and its gradient there, the held (Heywood) mask and whether it converged.
+    """
     k = s.shape[0]
     value, grad = _objective(theta, s, logdet_s)
     held = np.zeros(2 * k, dtype=bool)
     for _ in range(500):
         held[k:] = (theta[k:] <= floor) & (grad[k:] > 0)
         if np.abs(grad[~held]).max() < 1e-10:
-            return theta, held, True
+            return theta, value, grad, held, True
         step = _scoring_step(theta, grad, held)
         for _ in range(60):
             trial = theta + step
@@ -135,11 +138,11 @@ def _fisher_scoring(s: np.ndarray, logdet_s: float, theta: np.ndarray,
                 break
             step = step / 2
         else:
-            return theta, held, False
+            return theta, value, grad, held, False
         if value - new_value < 1e-16 and np.abs(new_grad[~held]).max() < 1e-7:
-            return trial, held, True
+            return trial, new_value, new_grad, held, True
         theta, value, grad = trial, new_value, new_grad
-    return theta, held, False
+    return theta, value, grad, held, False
 
 
 def one_factor_ml(cov: np.ndarray, *, n: int) -> OneFactorFit:
@@ -168,11 +171,10 @@ def one_factor_ml(cov: np.ndarray, *, n: int) -> OneFactorFit:
     lam0 = vectors[:, -1] * np.sqrt(values[-1])
     psi0 = np.clip(np.diag(s) - lam0**2, 0.1 * np.diag(s), None)
     floor = 1e-8 * np.diag(s)
-    theta, held, converged = _fisher_scoring(s, logdet_s, np.concatenate([lam0, psi0]), floor)
+    theta, value, grad, held, converged = _fisher_scoring(s, logdet_s, np.concatenate([lam0, psi0]), floor)
     lam, psi = theta[:k], theta[k:]
     if lam.sum() < 0:
         lam = -lam
-    value, grad = _objective(theta, s, logdet_s)
     max_grad = float(np.abs(grad[~held]).max())
     heywood = tuple(int(i) for i in np.flatnonzero(held[k:]))
     return OneFactorFit(lam, psi, _information(lam, psi, n), float(n * value), k * (k - 3) // 2,

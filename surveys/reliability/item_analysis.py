@@ -36,7 +36,7 @@ import pandas as pd
 
 from surveys.reliability.moments import Missing, as_item_array, item_moments
 
-__all__ = ["item_analysis"]
+__all__ = ["item_analysis", "item_table"]
 
 
 def _alpha_if_deleted(cov: np.ndarray) -> np.ndarray:
@@ -73,10 +73,13 @@ def item_analysis(
         alpha_if_deleted``; ``n``, ``mean``, ``sd`` and the shares use every answer to the item.
     """
     values, names = as_item_array(items)
-    answered = ~np.isnan(values)
-    n = answered.sum(axis=0)
-    m = item_moments(values, missing=missing)
-    cov = m.cov
+    return item_table(values, item_moments(values, missing=missing).cov, names, scale_min, scale_max)
+
+
+def item_table(values: np.ndarray, cov: np.ndarray, names: list[str], scale_min: float | None,
+               scale_max: float | None) -> pd.DataFrame:
+    """:func:`item_analysis` from an item covariance matrix already computed from ``values``."""
+    n = (~np.isnan(values)).sum(axis=0)
     row = cov.sum(axis=1)
     diag = np.diag(cov)
     with np.errstate(invalid="ignore", divide="ignore"):

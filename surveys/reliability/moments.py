@@ -43,6 +43,8 @@ class ItemMoments:
         Respondents left out (rows with any missing item under listwise; fewer than two answers under pairwise).
     complete
         Whether the rows used have no missing value (the fast bootstrap relies on it).
+    rows
+        Which rows of the input were used (a boolean mask), for resampling them.
     """
 
     cov: np.ndarray
@@ -50,6 +52,7 @@ class ItemMoments:
     n: int
     n_dropped: int
     complete: bool
+    rows: np.ndarray
 
 
 def as_item_array(items: pd.DataFrame | np.ndarray, *, min_items: int = 2) -> tuple[np.ndarray, list[str]]:
@@ -81,7 +84,7 @@ def item_moments(values: np.ndarray, *, missing: Missing = "pairwise") -> ItemMo
             raise EstimationError(f"only {n} respondents answered every item; need at least 3")
         mean = x.mean(axis=0)
         centred = x - mean
-        return ItemMoments(centred.T @ centred / (n - 1), mean, n, len(values) - n, True)
+        return ItemMoments(centred.T @ centred / (n - 1), mean, n, len(values) - n, True, keep)
     keep = observed.sum(axis=1) >= 2
     frame = pd.DataFrame(values[keep])
     counts = observed[keep].astype(float).T @ observed[keep].astype(float)
@@ -89,4 +92,4 @@ def item_moments(values: np.ndarray, *, missing: Missing = "pairwise") -> ItemMo
         raise EstimationError("some pair of items was answered together by fewer than 3 respondents; "
                               "a pairwise covariance cannot be formed")
     cov = frame.cov().to_numpy()
-    return ItemMoments(cov, np.nanmean(values[keep], axis=0), int(keep.sum()), int((~keep).sum()), False)
+    return ItemMoments(cov, np.nanmean(values[keep], axis=0), int(keep.sum()), int((~keep).sum()), False, keep)

@@ -49,10 +49,10 @@ from scipy import stats
 
 from data_schema.errors import EstimationError, EstimationWarning
 from surveys.reliability.factor import OneFactorFit, one_factor_ml
-from surveys.reliability.moments import Missing, as_item_array, item_moments
+from surveys.reliability.moments import ItemMoments, Missing, as_item_array, item_moments
 from surveys.reliability.tidy import interval_table, json_safe
 
-__all__ = ["OmegaResult", "mcdonald_omega", "omega_from_fit"]
+__all__ = ["OmegaResult", "mcdonald_omega", "omega_from_fit", "omega_from_moments"]
 
 
 def omega_from_fit(fit: OneFactorFit) -> tuple[float, np.ndarray]:
@@ -178,7 +178,13 @@ def mcdonald_omega(
         When the fit did not converge or has a Heywood case.
     """
     values, names = as_item_array(items, min_items=3)
-    m = item_moments(values, missing=missing)
+    return omega_from_moments(values, item_moments(values, missing=missing), names, missing=missing,
+                              ci_level=ci_level, n_boot=n_boot, seed=seed, stacklevel=3)
+
+
+def omega_from_moments(values: np.ndarray, m: ItemMoments, names: list[str], *, missing: Missing,
+                       ci_level: float, n_boot: int, seed: int | None, stacklevel: int = 2) -> OmegaResult:
+    """:func:`mcdonald_omega` from item moments already computed from ``values`` (no second covariance)."""
     fit = one_factor_ml(m.cov, n=m.n)
     omega, grad = omega_from_fit(fit)
     se = _wald_se(fit, grad)
@@ -187,11 +193,10 @@ def mcdonald_omega(
     if not fit.converged or heywood:
         what = "did not converge" if not fit.converged else f"has a Heywood case (zero residual variance: {heywood})"
         warnings.warn(f"the one-factor model behind omega {what}; read omega with care", EstimationWarning,
-                      stacklevel=2)
+                      stacklevel=stacklevel)
     boot_low = boot_high = boot_se = np.nan
     if n_boot > 0:
-        used = values if missing == "pairwise" else values[~np.isnan(values).any(axis=1)]
-        reps = _bootstrap(used, missing, n_boot, seed)
+        reps = _bootstrap(values[m.rows], missing, n_boot, seed)
         boot_low, boot_high = (float(q) for q in np.quantile(reps, [(1 - ci_level) / 2, (1 + ci_level) / 2]))
         boot_se = float(reps.std(ddof=1))
     p_value = float(stats.chi2.sf(fit.chi_square, fit.df)) if fit.df > 0 else np.nan

@@ -31,10 +31,10 @@ from data_schema.arguments import check_columns
 from data_schema.codebook import Codebook
 from data_schema.errors import ColumnError, EstimationError, EstimationWarning
 from surveys.items import item_matrix
-from surveys.reliability.alpha import cronbach_alpha
-from surveys.reliability.item_analysis import item_analysis
-from surveys.reliability.moments import Missing
-from surveys.reliability.omega import mcdonald_omega
+from surveys.reliability.alpha import alpha_from_moments
+from surveys.reliability.item_analysis import item_table
+from surveys.reliability.moments import Missing, item_moments
+from surveys.reliability.omega import omega_from_moments
 from surveys.scoring import TOTAL
 
 __all__ = ["ReliabilityTable", "reliability_table"]
@@ -83,18 +83,20 @@ def _one(values: pd.DataFrame, book: Codebook, ci_level: float, n_boot: int, see
     if row["n"] < MIN_RESPONDENTS:
         row["note"] = f"fewer than {MIN_RESPONDENTS} respondents"
         return row, None
+    array, names = values.to_numpy(), [str(c) for c in values.columns]
     try:
-        a = cronbach_alpha(values, ci_level=ci_level, n_boot=n_boot, seed=seed, missing=missing)
+        m = item_moments(array, missing=missing)
     except EstimationError as err:
         row["note"] = str(err)
         return row, None
+    a = alpha_from_moments(array, m, names, missing=missing, ci_level=ci_level, n_boot=n_boot, seed=seed)
     row |= {"n": a.n, "n_dropped": a.n_dropped, "alpha": a.alpha, "alpha_ci_low": a.ci_low,
             "alpha_ci_high": a.ci_high, "alpha_boot_ci_low": a.boot_ci_low, "alpha_boot_ci_high": a.boot_ci_high}
     if values.shape[1] >= 3:
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", EstimationWarning)
-                o = mcdonald_omega(values, ci_level=ci_level, missing=missing)
+                o = omega_from_moments(array, m, names, missing=missing, ci_level=ci_level, n_boot=0, seed=None)
             row |= {"omega": o.omega, "omega_ci_low": o.ci_low, "omega_ci_high": o.ci_high,
                     "omega_converged": o.converged}
             if caught:
@@ -103,7 +105,7 @@ def _one(values: pd.DataFrame, book: Codebook, ci_level: float, n_boot: int, see
             row["note"] = str(err)
     else:
         row["note"] = "omega needs at least 3 items"
-    items = item_analysis(values, scale_min=book.scale.min, scale_max=book.scale.max, missing=missing)
+    items = item_table(array, m.cov, names, book.scale.min, book.scale.max)
     return row, items
 
 
