@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -29,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from data_schema.errors import ConfigError
 from data_schema.yaml_model import load_yaml_model, read_yaml_mapping
 
-__all__ = ["StudyConfig", "DataFiles", "TableFile", "Privacy", "Treatment", "load_config"]
+__all__ = ["StudyConfig", "DataFiles", "TableFile", "Privacy", "Treatment", "Outcomes", "load_config"]
 
 TableName = Literal["students", "survey_responses", "assessments", "employment"]
 TABLES: tuple[str, ...] = ("students", "survey_responses", "assessments", "employment")
@@ -95,6 +96,21 @@ class Privacy(_Strict):
         return self
 
 
+class Outcomes(_Strict):
+    """How the outcome indicators are defined for this study (see :mod:`outcomes`)."""
+
+    as_of: date | None = Field(
+        None, description="Export date: a follow-up is due when graduation date + months <= as_of. "
+        "Without it, a follow-up counts as run for an institution's graduating class when any of them answered it."
+    )
+    graduation_month: int = Field(6, ge=1, le=12, description="Month of the year in which students graduate.")
+    follow_ups: tuple[int, ...] | None = Field(
+        None, description="Months after graduation of the follow-up surveys; default: those in the data."
+    )
+    hsk_target_level: int = Field(4, ge=1, le=9, description="HSK level that counts as reaching the target.")
+    satisfied_from: int = Field(4, ge=1, le=5, description="Employer rating (1-5) that counts as satisfied.")
+
+
 class Reports(_Strict):
     """Documents to render and their formats."""
 
@@ -114,6 +130,7 @@ class StudyConfig(_Strict):
     treatment: Treatment = Treatment()
     analyses: dict[str, dict] = Field(default_factory=dict)
     reports: Reports = Reports()
+    outcomes: Outcomes = Outcomes()
     privacy: Privacy
     currency: str = "CNY"
     seed: int

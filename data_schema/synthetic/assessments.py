@@ -37,6 +37,7 @@ __all__ = [
     "RATER_NOISE",
     "RATER_SEVERITY_SD",
     "MODULES",
+    "HSK_TARGET",
 ]
 
 ASSESSMENT_COLUMNS = (
@@ -69,6 +70,8 @@ HSK = {
     "score_per_level": 18.0,
     "score_residual": 12.0,
 }
+HSK_TARGET = 4
+"""HSK level the synthetic study's config names as the target (``outcomes.hsk_target_level``)."""
 CBEC = {"mean": 56.0, "ability": 8.0, "integrated": 10.0, "residual": 8.0, "pass_mark": 60.0}
 
 
@@ -107,17 +110,17 @@ def _score(x: np.ndarray, top: float = 100.0) -> np.ndarray:
     return np.clip(np.round(x), 0, top)
 
 
-def _capstone(s: pd.DataFrame, rng: np.random.Generator) -> list[pd.DataFrame]:
+def _capstone(s: pd.DataFrame, rng: np.random.Generator) -> tuple[list[pd.DataFrame], dict]:
     g = s[s["graduation_year"].notna()]
     n = len(g)
     inst = g["inst"].to_numpy()
-    q = (
+    expected = (
         CAPSTONE["mean"]
         + CAPSTONE["ability"] * g["ability"].to_numpy()
         + CAPSTONE["institution"] * g["u_inst"].to_numpy() / math.sqrt(0.10)
-        + CAPSTONE["residual"] * rng.standard_normal(n)
         + CAPSTONE["integrated"] * g["treated"].to_numpy()
     )
+    q = expected + CAPSTONE["residual"] * rng.standard_normal(n)
     dates = _dates(g["graduation_year"].to_numpy(dtype=int), 4, rng)
     ids = g["student_id"].to_numpy(dtype=object)
     teacher = rng.integers(1, 9, s["cls"].max() + 1)[g["cls"].to_numpy()]
@@ -144,7 +147,7 @@ def _capstone(s: pd.DataFrame, rng: np.random.Generator) -> list[pd.DataFrame]:
     for role in ("teacher", "enterprise_mentor", "peer", "self"):
         score = _score(q + LENIENCY[role] + severity[role] + RATER_NOISE[role] * rng.standard_normal(n))
         out.append(_frame(ids, "capstone_portfolio", None, codes[role], role, score, 100, dates))
-    return out
+    return out, _by_program(g["treated"].to_numpy(), quality=expected)
 
 
 def _modules(s: pd.DataFrame, rng: np.random.Generator) -> list[pd.DataFrame]:
@@ -194,20 +197,41 @@ def _internship(s: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     )
 
 
-def _hsk(s: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+def _normal_cdf(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1 + np.vectorize(math.erf)(np.asarray(z, dtype=float) / math.sqrt(2)))
+
+
+def _hsk_expectations(prior: np.ndarray, mean_gain: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per student E[level], E[level - prior] and P(level >= HSK_TARGET) under the HSK model."""
+    k = np.arange(10)
+    edges = _normal_cdf((k[None, 1:] - 0.5 - mean_gain[:, None]) / HSK["residual"])  # P(gain < k - 0.5)
+    cdf = np.column_stack([edges, np.ones(len(prior))])  # P(round(max(gain, 0)) <= k), k = 0..9 (9 = 9 or more)
+    p = np.diff(cdf, axis=1, prepend=0.0)
+    level = np.clip(prior[:, None] + k[None, :], 1, 9)
+    e_level = (p * level).sum(axis=1)
+    return e_level, e_level - prior, (p * (level >= HSK_TARGET)).sum(axis=1)
+
+
+def _by_program(treated: np.ndarray, **values: np.ndarray) -> dict:
+    out = {}
+    for program, mask in (("integrated", treated), ("traditional", ~treated)):
+        out[program] = {"n": int(mask.sum()), **{k: float(v[mask].mean()) if mask.any() else None
+                                                  for k, v in values.items()}}
+    return out
+
+
+def _hsk(s: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.Series]:
     m = s[(s["student_origin"] == "international").to_numpy() & s["graduation_year"].notna().to_numpy()]
     n = len(m)
-    gain = (
-        HSK["gain_mean"]
-        + HSK["ability"] * m["ability"].to_numpy()
-        + HSK["integrated"] * m["treated"].to_numpy()
-        + HSK["residual"] * rng.standard_normal(n)
+    mean_gain = (
+        HSK["gain_mean"] + HSK["ability"] * m["ability"].to_numpy() + HSK["integrated"] * m["treated"].to_numpy()
     )
+    gain = mean_gain + HSK["residual"] * rng.standard_normal(n)
     level = np.clip(m["prior_hsk_level"].to_numpy(dtype=int) + np.round(np.maximum(gain, 0)), 1, 9).astype(int)
     score = _score(
         HSK["score_base"] + HSK["score_per_level"] * level + HSK["score_residual"] * rng.standard_normal(n), 300
     )
-    return _frame(
+    frame = _frame(
         m["student_id"].to_numpy(dtype=object),
         "hsk",
         None,
@@ -218,9 +242,12 @@ def _hsk(s: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
         _dates(m["graduation_year"].to_numpy(dtype=int), 3, rng),
         level=level,
     )
+    e_level, e_gain, p_target = _hsk_expectations(m["prior_hsk_level"].to_numpy(dtype=int), mean_gain)
+    expected = pd.DataFrame({"level": e_level, "gain": e_gain, "target": p_target}, index=m.index)
+    return frame, expected
 
 
-def _cbec(s: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame, dict]:
+def _cbec(s: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame, dict, pd.Series]:
     m = s[~s["dropout"].to_numpy() & (s["cohort"].to_numpy(dtype=int) + 3 <= AS_OF_YEAR - 1)]
     n = len(m)
     treated = m["treated"].to_numpy()
@@ -241,19 +268,38 @@ def _cbec(s: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame, dict
 
     # P(round(x) >= 60) = P(x >= 59.5) for x ~ N(mean, residual^2)
     def p_pass(mean: np.ndarray) -> np.ndarray:
-        z = (mean - (CBEC["pass_mark"] - 0.5)) / CBEC["residual"]
-        return 0.5 * (1 + np.array([math.erf(v / math.sqrt(2)) for v in z]))
+        return _normal_cdf((mean - (CBEC["pass_mark"] - 0.5)) / CBEC["residual"])
 
     att = float((p_pass(mu[treated] + CBEC["integrated"]) - p_pass(mu[treated])).mean()) if treated.any() else None
-    return frame, {"att_pass_probability": att, "n_treated_takers": int(treated.sum())}
+    expected = pd.Series(p_pass(mu + CBEC["integrated"] * treated), index=m.index)
+    return frame, {"att_pass_probability": att, "n_treated_takers": int(treated.sum())}, expected
+
+
+def _certification_truth(s: pd.DataFrame, hsk: pd.DataFrame, cbec: pd.Series) -> dict:
+    """Expected certification indicators per program, given each student's covariates and ability."""
+    treated = s["treated"].to_numpy()
+    both = hsk.index.intersection(cbec.index)
+    return {
+        "hsk_target_level": HSK_TARGET,
+        "hsk": _by_program(treated[hsk.index], level=hsk["level"].to_numpy(), gain=hsk["gain"].to_numpy(),
+                           target=hsk["target"].to_numpy()),
+        "certificate_pass": _by_program(treated[cbec.index], rate=cbec.to_numpy()),
+        "dual_certification": _by_program(treated[both], rate=(hsk.loc[both, "target"] * cbec.loc[both]).to_numpy()),
+        "definition": "means over the students with the result(s) of each student's model expectation given "
+        "prior level, ability and program; dual = P(HSK level >= target) * P(certificate pass), "
+        "independent given ability",
+    }
 
 
 def draw_assessments(design: Design, *, seed: int) -> AssessmentDraw:
     """Draw every assessment row of the study and record the built-in effects."""
     rng = stream(seed, 3)
     s = design.students
-    cbec, cbec_truth = _cbec(s, rng)
-    parts = [*_capstone(s, rng), *_modules(s, rng), _internship(s, rng), _hsk(s, rng), cbec]
+    cbec, cbec_truth, cbec_expected = _cbec(s, rng)
+    capstone, capstone_expected = _capstone(s, rng)
+    parts = [*capstone, *_modules(s, rng), _internship(s, rng)]
+    hsk, hsk_expected = _hsk(s, rng)
+    parts += [hsk, cbec]
     table = pd.concat(parts, ignore_index=True).sort_values(
         ["student_id", "assessment", "component", "rater_role"], kind="stable", na_position="first"
     )
@@ -268,9 +314,13 @@ def draw_assessments(design: Design, *, seed: int) -> AssessmentDraw:
                 "self": 0.0,
             },
             "quality_model": dict(CAPSTONE),
+            "expected_quality": capstone_expected,
             "definition": "score = clip(round(quality + leniency[role] + severity[rater] + noise[role]), 0, 100); "
-            "quality = mean + ability*z_ability + institution*u_inst/sd(u) + residual*z + integrated*D",
+            "quality = mean + ability*z_ability + institution*u_inst/sd(u) + residual*z + integrated*D; "
+            "expected_quality = per program, the mean over graduates of quality without its residual "
+            "(what a leniency-corrected portfolio score on the teacher scale estimates)",
         },
+        "certification": _certification_truth(s, hsk_expected, cbec_expected),
         "module_exam": {"model": dict(EXAM), "integrated_effect_points": {k: v[1] for k, v in MODULES.items()}},
         "internship": dict(INTERNSHIP),
         "hsk": {

@@ -87,6 +87,8 @@ FIELD_MATCH = {"cbec": 0.85, "cultural_exchange": 0.80, "other": 0.35}
 EMPLOYER_EFFECT = 0.30
 EMPLOYER_WAVE = 3
 ABROAD = ("us", "de", "sg", "ae", "gb")
+SATISFACTION_CUTS = np.array([-1.6, -0.8, 0.1, 1.0])
+"""Employer rating = 1 + number of cut points below the graduate's performance."""
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,63 @@ def _rates(f: pd.DataFrame, responded: np.ndarray, working: np.ndarray) -> list[
     return rows
 
 
+def _norm_cdf(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1 + np.vectorize(math.erf)(np.asarray(z, dtype=float) / math.sqrt(2)))
+
+
+def _median_of_mixture(mu: np.ndarray, sd: float) -> float | None:
+    """The x with mean_i Phi((log x - mu_i)/sd) = 1/2, by bisection on log x."""
+    if mu.size == 0:
+        return None
+    lo, hi = float(mu.min()) - 1, float(mu.max()) + 1
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if _norm_cdf((mid - mu) / sd).mean() < 0.5 else (lo, mid)
+    return math.exp((lo + hi) / 2)
+
+
+def _mean(x: np.ndarray) -> float | None:
+    return float(x.mean()) if x.size else None
+
+
+def _expected(f: pd.DataFrame, p: dict, responded: np.ndarray, table: pd.DataFrame) -> dict:
+    """Model expectations of the outcome indicators per follow-up and program, given each graduate's covariates.
+
+    ``graduates``: over every graduate due for the follow-up; ``respondents``: over those who answered, each
+    indicator over its own population (working, with a salary, ...) as the ``outcomes`` indicators define it.
+    """
+    dest = p["employed"] + p["self_employed"] + p["further_study"]
+    work = p["employed"] + p["self_employed"]
+    status = table["status"].to_numpy()
+    working = np.isin(status, ["employed", "self_employed"])
+    sector = table["sector"].to_numpy()
+    has_salary = table["monthly_salary"].notna().to_numpy()
+    has_sat = table["employer_satisfaction"].notna().to_numpy()
+    out: dict = {}
+    for (months, program), idx in f.groupby(["months", "program"], sort=True).indices.items():
+        r = idx[responded[idx]]
+        w = r[working[r]]
+        rates = {"contract_employment_rate": p["employed"], "self_employment_rate": p["self_employed"],
+                 "further_study_rate": p["further_study"], "seeking_rate": p["seeking"],
+                 "employment_rate": work, "destination_rate": dest}
+        out.setdefault(str(months), {})[program] = {
+            "graduates": {"n": int(idx.size), "response_rate": _mean(p["respond"][idx]),
+                          "destination_rate_all_graduates": _mean(p["respond"][idx] * dest[idx]),
+                          **{k: _mean(v[idx]) for k, v in rates.items()}},
+            "respondents": {
+                "n": int(r.size), **{k: _mean(v[r]) for k, v in rates.items()},
+                **{f"{k}": _mean(p["sector"][k][w]) for k in ("cbec_sector_share", "cultural_exchange_share",
+                                                               "target_sector_share")},
+                "field_match_rate": _mean(np.array([FIELD_MATCH[x] for x in sector[w]], dtype=float)),
+                "working_abroad_share": _mean(p["abroad"][w]),
+                "monthly_salary": _median_of_mixture(p["log_salary"][w[has_salary[w]]], SALARY["residual_sd"]),
+                "employer_satisfaction": _mean(p["satisfaction"][r[has_sat[r]]]),
+                "employer_satisfied_rate": _mean(p["satisfied"][r[has_sat[r]]]),
+            },
+        }
+    return out
+
+
 def draw_employment(
     design: Design, book: Codebook, graduation_latent: np.ndarray | None, *, seed: int
 ) -> EmploymentDraw:
@@ -180,7 +239,7 @@ def draw_employment(
         + SALARY["cbec"] * (sector == "cbec")
         + SALARY["cultural_exchange"] * (sector == "cultural_exchange")
         + SALARY["month_36"] * (months == 36)
-        + SALARY["residual_sd"] * rng.standard_normal(n)
+        + SALARY["residual_sd"] * (residual := rng.standard_normal(n))
     )
     salary = np.round(np.exp(log_s) / 10) * 10
     has_salary = working & (rng.random(n) >= SALARY["missing"])
@@ -191,8 +250,9 @@ def draw_employment(
         f["nationality"].to_numpy(),
         np.where(~intl & (rng.random(n) < 0.08), rng.choice(np.array(ABROAD), n), "cn"),
     )
-    perf = 0.5 * a + 0.3 * f["grad_latent"].to_numpy() + EMPLOYER_EFFECT * d + 0.8 * rng.standard_normal(n)
-    satisfaction = 1 + (perf[:, None] > np.array([-1.6, -0.8, 0.1, 1.0])).sum(axis=1)
+    perf_mean = 0.5 * a + 0.3 * f["grad_latent"].to_numpy() + EMPLOYER_EFFECT * d
+    perf = perf_mean + 0.8 * rng.standard_normal(n)
+    satisfaction = 1 + (perf[:, None] > SATISFACTION_CUTS).sum(axis=1)
     employed = status == "employed"
     has_sat = employed & (rng.random(n) < 0.85)
     days = rng.integers(1, 29, n)
@@ -225,6 +285,20 @@ def draw_employment(
         rng,
         dates[fb],
     )
+    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    share = _sector_probabilities()
+    by_row = {k: np.where(d > 0, share["integrated"][k], share["traditional"][k]) for k in SECTOR}
+    expected = {
+        "respond": 1 / (1 + np.exp(-eta)),
+        **{name: probs[:, j] for j, name in enumerate(names)},
+        "sector": {"cbec_sector_share": by_row["cbec"], "cultural_exchange_share": by_row["cultural_exchange"],
+                   "target_sector_share": by_row["cbec"] + by_row["cultural_exchange"]},
+        "abroad": np.where(intl, 0.45 * (f["nationality"].to_numpy() != "cn"), 0.08),
+        "log_salary": log_s - SALARY["residual_sd"] * residual,
+        "satisfaction": 1 + _norm_cdf((perf_mean[:, None] - SATISFACTION_CUTS) / 0.8).sum(axis=1),
+        "satisfied": _norm_cdf((perf_mean - SATISFACTION_CUTS[2]) / 0.8),
+    }
     out = table[responded].sort_values(["student_id", "months_after_graduation"], kind="stable")
     truth = {
         "response_model": {
@@ -250,6 +324,11 @@ def draw_employment(
         },
         "field_match_probability": FIELD_MATCH,
         "rates": _rates(f, responded, working),
+        "expected": _expected(f, expected, responded, table),
+        "expected_definition": "per months after graduation and program, model expectations given each "
+        "graduate's ability, program and (for field match and salary) realised sector: 'graduates' over every "
+        "graduate due for the follow-up, 'respondents' over those who answered, each indicator over its own "
+        "population as outcomes.INDICATORS defines it (salary: median of the log-normal mixture)",
         "employer_feedback": {
             "wave": EMPLOYER_WAVE,
             "effect_latent": EMPLOYER_EFFECT,

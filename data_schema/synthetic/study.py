@@ -21,7 +21,7 @@ import pandas as pd
 
 from data_schema.atomic import atomic_write_bytes
 from data_schema.codebook import BUILTIN_DIR, builtin_codebooks
-from data_schema.synthetic.assessments import draw_assessments
+from data_schema.synthetic.assessments import HSK_TARGET, draw_assessments
 from data_schema.synthetic.design import STUDENT_COLUMNS, Design, make_design
 from data_schema.synthetic.effects import (
     AS_OF,
@@ -89,6 +89,7 @@ def _config(seed: int, adoption: dict[str, int | None], files: dict[str, str]) -
                       "adoption_year": dict(adoption)},
         "reports": {"documents": ["annual_report", "evidence_brief"], "formats": ["html", "pdf", "docx"],
                     "output": "output"},
+        "outcomes": {"as_of": AS_OF, "graduation_month": 6, "hsk_target_level": HSK_TARGET},
         "privacy": {"key_file": "pseudonym.key", "min_cell_size": 10},
         "currency": "CNY",
         "seed": seed,
