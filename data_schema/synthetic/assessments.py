@@ -72,6 +72,8 @@ HSK = {
 }
 HSK_TARGET = 4
 """HSK level the synthetic study's config names as the target (``outcomes.hsk_target_level``)."""
+ROUNDING = 1 / 12
+"""Variance that rounding a score to whole points adds."""
 CBEC = {"mean": 56.0, "ability": 8.0, "integrated": 10.0, "residual": 8.0, "pass_mark": 60.0}
 
 
@@ -110,7 +112,14 @@ def _score(x: np.ndarray, top: float = 100.0) -> np.ndarray:
     return np.clip(np.round(x), 0, top)
 
 
-def _capstone(s: pd.DataFrame, rng: np.random.Generator) -> tuple[list[pd.DataFrame], dict]:
+def _expect(means: list, rows: pd.DataFrame, assessment: str, component: str | None, mu: np.ndarray,
+            var: float) -> None:
+    """Record each row's expected score and residual variance for the composite truth."""
+    means.append(pd.DataFrame({"idx": rows.index.to_numpy(), "assessment": assessment, "component": component,
+                               "mu": mu, "var": var}))
+
+
+def _capstone(s: pd.DataFrame, rng: np.random.Generator, means: list) -> tuple[list[pd.DataFrame], dict]:
     g = s[s["graduation_year"].notna()]
     n = len(g)
     inst = g["inst"].to_numpy()
@@ -147,21 +156,21 @@ def _capstone(s: pd.DataFrame, rng: np.random.Generator) -> tuple[list[pd.DataFr
     for role in ("teacher", "enterprise_mentor", "peer", "self"):
         score = _score(q + LENIENCY[role] + severity[role] + RATER_NOISE[role] * rng.standard_normal(n))
         out.append(_frame(ids, "capstone_portfolio", None, codes[role], role, score, 100, dates))
+    mean_of_raters = expected + (sum(LENIENCY.values()) + severity["teacher"] + severity["enterprise_mentor"]) / 4
+    noise = CAPSTONE["residual"] ** 2 + sum(v**2 for v in RATER_NOISE.values()) / 16
+    _expect(means, g, "capstone_portfolio", None, mean_of_raters, noise + ROUNDING / 4)
     return out, _by_program(g["treated"].to_numpy(), quality=expected)
 
 
-def _modules(s: pd.DataFrame, rng: np.random.Generator) -> list[pd.DataFrame]:
+def _modules(s: pd.DataFrame, rng: np.random.Generator, means: list) -> list[pd.DataFrame]:
     out = []
     for code, (year, effect) in MODULES.items():
         m = s[s["cohort"].to_numpy(dtype=int) + year <= AS_OF_YEAR]
         n = len(m)
         inst = m["inst"].to_numpy()
-        score = _score(
-            EXAM["mean"]
-            + EXAM["ability"] * m["ability"].to_numpy()
-            + effect * m["treated"].to_numpy()
-            + EXAM["residual"] * rng.standard_normal(n)
-        )
+        mu = EXAM["mean"] + EXAM["ability"] * m["ability"].to_numpy() + effect * m["treated"].to_numpy()
+        score = _score(mu + EXAM["residual"] * rng.standard_normal(n))
+        _expect(means, m, "module_exam", code, mu, EXAM["residual"] ** 2 + ROUNDING)
         teacher = np.array(
             [f"T{i + 1:02d}{k:02d}" for i, k in zip(inst, rng.integers(1, 9, inst.max() + 1)[inst], strict=False)],
             dtype=object,
@@ -173,17 +182,15 @@ def _modules(s: pd.DataFrame, rng: np.random.Generator) -> list[pd.DataFrame]:
     return out
 
 
-def _internship(s: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+def _internship(s: pd.DataFrame, rng: np.random.Generator, means: list) -> pd.DataFrame:
     m = s[~s["dropout"].to_numpy() & (s["cohort"].to_numpy(dtype=int) + 3 <= AS_OF_YEAR)]
     n = len(m)
     inst = m["inst"].to_numpy()
     mentor = rng.integers(1, 11, n)
-    score = _score(
-        INTERNSHIP["mean"]
-        + INTERNSHIP["ability"] * m["ability"].to_numpy()
-        + INTERNSHIP["integrated"] * m["treated"].to_numpy()
-        + INTERNSHIP["residual"] * rng.standard_normal(n)
-    )
+    mu = (INTERNSHIP["mean"] + INTERNSHIP["ability"] * m["ability"].to_numpy()
+          + INTERNSHIP["integrated"] * m["treated"].to_numpy())
+    score = _score(mu + INTERNSHIP["residual"] * rng.standard_normal(n))
+    _expect(means, m, "internship", None, mu, INTERNSHIP["residual"] ** 2 + ROUNDING)
     rater = np.array([f"M{i + 1:02d}{k:02d}" for i, k in zip(inst, mentor, strict=False)], dtype=object)
     return _frame(
         m["student_id"].to_numpy(dtype=object),
@@ -247,13 +254,14 @@ def _hsk(s: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.Se
     return frame, expected
 
 
-def _cbec(s: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame, dict, pd.Series]:
+def _cbec(s: pd.DataFrame, rng: np.random.Generator, means: list) -> tuple[pd.DataFrame, dict, pd.Series]:
     m = s[~s["dropout"].to_numpy() & (s["cohort"].to_numpy(dtype=int) + 3 <= AS_OF_YEAR - 1)]
     n = len(m)
     treated = m["treated"].to_numpy()
     mu = CBEC["mean"] + CBEC["ability"] * m["ability"].to_numpy()
     score = _score(mu + CBEC["integrated"] * treated + CBEC["residual"] * rng.standard_normal(n))
     passed = score >= CBEC["pass_mark"]
+    _expect(means, m, "cbec_certificate", None, mu + CBEC["integrated"] * treated, CBEC["residual"] ** 2 + ROUNDING)
     frame = _frame(
         m["student_id"].to_numpy(dtype=object),
         "cbec_certificate",
@@ -273,6 +281,19 @@ def _cbec(s: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame, dict
     att = float((p_pass(mu[treated] + CBEC["integrated"]) - p_pass(mu[treated])).mean()) if treated.any() else None
     expected = pd.Series(p_pass(mu + CBEC["integrated"] * treated), index=m.index)
     return frame, {"att_pass_probability": att, "n_treated_takers": int(treated.sum())}, expected
+
+
+def _composite_truth(s: pd.DataFrame, means: pd.DataFrame) -> dict:
+    """Expected assessment composite per program; see the ``definition`` it returns."""
+    m = means.assign(cohort=s["cohort"].to_numpy(dtype=int)[means["idx"]], component=means["component"].fillna(""))
+    g = m.groupby(["assessment", "component", "cohort"])["mu"]
+    m["z"] = (m["mu"] - g.transform("mean")) / np.sqrt(g.transform("var", ddof=0) + m["var"])
+    per_student = m.groupby(["idx", "assessment"])["z"].mean().groupby("idx").mean()
+    return {**_by_program(s["treated"].to_numpy()[per_student.index], composite=per_student.to_numpy()),
+            "definition": "per program, the mean over students with any assessment of the mean over assessments "
+            "(components averaged first) of (mu - mean of mu in the group) / sqrt(var of mu in the group + "
+            "residual variance), groups = assessment x component x cohort; mu = the row's expected score "
+            "(mean over raters for the portfolio, including the raters' severities)"}
 
 
 def _certification_truth(s: pd.DataFrame, hsk: pd.DataFrame, cbec: pd.Series) -> dict:
@@ -295,9 +316,10 @@ def draw_assessments(design: Design, *, seed: int) -> AssessmentDraw:
     """Draw every assessment row of the study and record the built-in effects."""
     rng = stream(seed, 3)
     s = design.students
-    cbec, cbec_truth, cbec_expected = _cbec(s, rng)
-    capstone, capstone_expected = _capstone(s, rng)
-    parts = [*capstone, *_modules(s, rng), _internship(s, rng)]
+    means: list[pd.DataFrame] = []
+    cbec, cbec_truth, cbec_expected = _cbec(s, rng, means)
+    capstone, capstone_expected = _capstone(s, rng, means)
+    parts = [*capstone, *_modules(s, rng, means), _internship(s, rng, means)]
     hsk, hsk_expected = _hsk(s, rng)
     parts += [hsk, cbec]
     table = pd.concat(parts, ignore_index=True).sort_values(
@@ -321,6 +343,7 @@ def draw_assessments(design: Design, *, seed: int) -> AssessmentDraw:
             "(what a leniency-corrected portfolio score on the teacher scale estimates)",
         },
         "certification": _certification_truth(s, hsk_expected, cbec_expected),
+        "composite": _composite_truth(s, pd.concat(means, ignore_index=True)),
         "module_exam": {"model": dict(EXAM), "integrated_effect_points": {k: v[1] for k, v in MODULES.items()}},
         "internship": dict(INTERNSHIP),
         "hsk": {
