@@ -13,7 +13,7 @@ Examples
 
 from __future__ import annotations
 
-import math
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -21,8 +21,9 @@ from numpy.typing import ArrayLike
 from scipy import stats
 
 from data_schema.errors import ArgumentError, EstimationError
+from data_schema.json_safe import json_safe
 
-__all__ = ["TIDY_COLUMNS", "check_ci_level", "json_safe", "numeric", "percent_of_max", "t_inference"]
+__all__ = ["TIDY_COLUMNS", "check_ci_level", "check_weights", "json_safe", "numeric", "percent_of_max", "t_inference"]
 
 TIDY_COLUMNS = ("term", "estimate", "std_error", "statistic", "df", "p_value", "ci_low", "ci_high", "ci_level")
 """The fixed first columns of every ``tidy()`` table."""
@@ -73,18 +74,18 @@ def t_inference(estimate: ArrayLike, std_error: ArrayLike, df: float, ci_level: 
     return statistic, p_value, est - half, est + half
 
 
-def json_safe(value: object) -> object:
-    """Turn numpy scalars into Python ones, NaN/NA into ``None`` and frames into records, recursively."""
-    if isinstance(value, pd.DataFrame):
-        return [json_safe(row) for row in value.to_dict(orient="records")]
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if value is pd.NA or value is None:
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+def check_weights(weights: Mapping[str, float] | None, names: Sequence[str], *, what: str,
+                  argument: str, among: str = "") -> dict[str, float]:
+    """Equal weights for ``names`` when ``weights`` is None; otherwise one finite weight >= 0 for each, not all 0."""
+    if weights is None:
+        return dict.fromkeys(names, 1.0)
+    missing = [n for n in names if n not in weights]
+    if missing:
+        raise ArgumentError(f"{argument} has no weight for {what}(s) {', '.join(map(repr, missing))}; give every "
+                            f"{what} a weight (0 leaves one out)")
+    bad = {k: v for k, v in weights.items() if not (np.isfinite(float(v)) and float(v) >= 0)}
+    if bad:
+        raise ArgumentError(f"{argument} must be finite and >= 0; received {bad!r}")
+    if not any(float(weights[n]) > 0 for n in names):
+        raise ArgumentError(f"every {what}{among} has weight 0; give at least one {what} a positive weight")
+    return {k: float(v) for k, v in weights.items()}

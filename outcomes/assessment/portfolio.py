@@ -20,12 +20,11 @@ import warnings
 from collections.abc import Mapping
 from typing import Literal
 
-import numpy as np
 import pandas as pd
 
 from data_schema.arguments import check_columns
 from data_schema.errors import ArgumentError, EstimationWarning
-from outcomes.assessment._common import percent_of_max
+from outcomes.assessment._common import check_weights, percent_of_max
 from outcomes.assessment.raters import rater_effects, unit_key
 from outcomes.assessment.results import RaterEffects
 
@@ -194,7 +193,7 @@ def portfolio_score(
     frame = pd.DataFrame({"student": adjusted[student], "component": comp.astype("string").fillna(_OVERALL),
                           "role": adjusted[role].astype(str), "adj": adjusted["adjusted_percent"],
                           "raw": adjusted["percent"]})
-    weights = _role_weights(role_weights, pd.unique(frame["role"]))
+    weights = check_weights(role_weights, pd.unique(frame["role"]), what="role", argument="role_weights")
     by_role = frame.groupby(["student", "component", "role"], sort=False).agg(
         adj=("adj", "mean"), raw=("raw", "mean"), n=("adj", "size")).reset_index()
     by_role["w"] = by_role["role"].map(weights).astype(float)
@@ -223,18 +222,3 @@ def _check_effects(effects: RaterEffects, assessment: str, method: str, cols: di
     if differ:
         raise ArgumentError(f"effects were fitted with other column names (given, fitted): {differ!r}; "
                             f"pass the same names or effects=None")
-
-
-def _role_weights(role_weights: Mapping[str, float] | None, roles: np.ndarray) -> dict[str, float]:
-    if role_weights is None:
-        return dict.fromkeys(roles, 1.0)
-    missing = [r for r in roles if r not in role_weights]
-    if missing:
-        raise ArgumentError(f"role_weights has no weight for role(s) {', '.join(map(repr, missing))}; give every "
-                            f"role a weight (0 leaves one out)")
-    bad = {k: v for k, v in role_weights.items() if not (np.isfinite(float(v)) and float(v) >= 0)}
-    if bad:
-        raise ArgumentError(f"role_weights must be finite and >= 0; received {bad!r}")
-    if not any(float(role_weights[r]) > 0 for r in roles):
-        raise ArgumentError("every role has weight 0; give at least one role a positive weight")
-    return {k: float(v) for k, v in role_weights.items()}

@@ -29,7 +29,7 @@ import pandas as pd
 
 from data_schema.arguments import check_choice, check_columns
 from data_schema.errors import ArgumentError, EstimationWarning
-from outcomes.assessment._common import percent_of_max
+from outcomes.assessment._common import check_weights, percent_of_max
 
 __all__ = ["assessment_composite", "standardised_scores"]
 
@@ -240,7 +240,7 @@ def assessment_composite(
     if isinstance(min_assessments, bool) or not isinstance(min_assessments, int | np.integer) or min_assessments < 1:
         raise ArgumentError(f"min_assessments={min_assessments!r} must be a whole number of at least 1")
     names = pd.unique(scores[assessment].dropna())
-    w = _weights(weights, names)
+    w = check_weights(weights, names, what="assessment", argument="weights", among=" in scores")
     per = (scores[scores[value].notna()].groupby([student, assessment], sort=False)[value].mean()
            .rename("a").reset_index())
     per = per.assign(w=per[assessment].map(w).astype(float))
@@ -255,18 +255,3 @@ def assessment_composite(
     out["assessments"] = out["assessments"].fillna("")
     out["composite"] = (out["wa"] / out["weight_sum"]).where(out["n_assessments"] >= min_assessments)
     return out.reset_index()[[student, "composite", "n_assessments", "weight_sum", "assessments"]]
-
-
-def _weights(weights: Mapping[str, float] | None, names: Sequence[str]) -> dict[str, float]:
-    if weights is None:
-        return dict.fromkeys(names, 1.0)
-    missing = [n for n in names if n not in weights]
-    if missing:
-        raise ArgumentError(f"weights has no weight for assessment(s) {', '.join(map(repr, missing))}; give every "
-                            f"assessment a weight (0 leaves one out)")
-    bad = {k: v for k, v in weights.items() if not (np.isfinite(float(v)) and float(v) >= 0)}
-    if bad:
-        raise ArgumentError(f"weights must be finite and >= 0; received {bad!r}")
-    if not any(float(weights[n]) > 0 for n in names):
-        raise ArgumentError("every assessment in scores has weight 0; give at least one a positive weight")
-    return {k: float(v) for k, v in weights.items()}

@@ -19,13 +19,13 @@ Examples
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from data_schema.errors import ArgumentError, EstimationError
+from data_schema.json_safe import json_safe
 
 __all__ = [
     "Grid", "factorize", "long_to_grid", "numeric_values", "plain", "check_ci_level", "check_n_boot", "json_safe",
@@ -144,16 +144,3 @@ def check_n_boot(n_boot: int) -> int:
     if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or (0 < n_boot < 100) or n_boot < 0:
         raise ArgumentError(f"n_boot={n_boot!r} must be 0 (no bootstrap interval) or an integer of at least 100")
     return int(n_boot)
-
-
-def json_safe(value: object) -> object:
-    """Turn numpy scalars into Python ones and NaN or infinity into ``None``, recursively."""
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value

@@ -13,7 +13,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable
 from dataclasses import dataclass
 
@@ -22,6 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from data_schema.errors import ArgumentError
+from data_schema.json_safe import json_safe
 
 from .indices import FitIndices
 from .model import ParameterTable
@@ -48,21 +48,6 @@ TIDY_COLUMNS = (
     "equal_across_groups",
 )
 """Columns of :meth:`CFAResult.tidy`, in order."""
-
-
-def json_safe(value: object) -> object:
-    """Convert numpy scalars/arrays and non-finite floats into JSON-safe Python values."""
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | np.ndarray):
-        return [json_safe(v) for v in value]
-    if isinstance(value, np.bool_ | bool):
-        return bool(value)
-    if isinstance(value, np.integer | int):
-        return int(value)
-    if isinstance(value, np.floating | float):
-        return float(value) if math.isfinite(value) else None
-    return value
 
 
 def _rows_of_group(table: ParameterTable, g: int, theta: np.ndarray) -> list[tuple]:

@@ -10,10 +10,12 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+
+from data_schema.json_safe import json_safe
 
 __all__ = ["interval_table", "json_safe"]
 
@@ -26,14 +28,3 @@ def interval_table(term: str, estimate: float, rows: Sequence[tuple[str, float, 
         "statistic": np.nan, "df": np.nan, "p_value": np.nan,
         "ci_low": [r[2] for r in rows], "ci_high": [r[3] for r in rows], "ci_level": ci_level,
         "n_obs": n_obs, "n_items": n_items, "method": [r[0] for r in rows]})
-
-
-def _clean(value: object) -> object:
-    if isinstance(value, tuple | list):
-        return [_clean(v) for v in value]
-    return None if isinstance(value, float) and np.isnan(value) else value
-
-
-def json_safe(fields: Mapping[str, object]) -> dict:
-    """Fields with NaN as ``None`` and tuples as lists."""
-    return {k: _clean(v) for k, v in fields.items()}
