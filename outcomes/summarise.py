@@ -92,9 +92,9 @@ def _median(x: np.ndarray, codes: np.ndarray, g: int, level: float) -> dict:
             "std_error": np.full(g, np.nan), "ci_low": low, "ci_high": high, "method": "order statistics"}
 
 
-def _one(frame: pd.DataFrame, ind: Indicator, keys: list[str], level: float, how: str, n_boot: int,
-         seed: int | None) -> pd.DataFrame:
-    codes, labels = _group_codes(frame, keys)
+def _one(frame: pd.DataFrame, ind: Indicator, groups: tuple[np.ndarray, pd.DataFrame], level: float, how: str,
+         n_boot: int, seed: int | None) -> pd.DataFrame:
+    codes, labels = groups
     x = pd.to_numeric(frame[ind.name], errors="raise").astype(float).to_numpy()
     g = len(labels)
     if ind.kind == "proportion":
@@ -109,7 +109,7 @@ def _one(frame: pd.DataFrame, ind: Indicator, keys: list[str], level: float, how
         cols = _median(x, codes, g, level)
     out = labels.reset_index(drop=True).assign(**cols, ci_level=level)
     out.insert(0, "indicator", ind.name)
-    return out[out["n"] > 0] if keys else out
+    return out[out["n"] > 0] if len(labels.columns) else out
 
 
 def _margin_sets(by: list[str], margins: bool) -> list[list[str]]:
@@ -180,11 +180,15 @@ def summarise(
     parts = []
     for frame in frames:
         check_columns(frame, by, what="indicator frame")
+        groups: dict[tuple[str, ...], tuple[np.ndarray, pd.DataFrame]] = {}  # one grouping per key set
         for name in (n for n in wanted if n in frame.columns):
             ind = INDICATORS[name]
             extra = [MONTHS] if ind.family == "employment" and MONTHS not in by else []
             for keys in _margin_sets(by, margins):
-                part = _one(frame, ind, keys + extra, level, mean_interval, n_boot, seed)
+                key = tuple(keys + extra)
+                if key not in groups:
+                    groups[key] = _group_codes(frame, list(key))
+                part = _one(frame, ind, groups[key], level, mean_interval, n_boot, seed)
                 parts.append(part.assign(**{c: total for c in by if c not in keys}))
     return _assemble(parts, by, margins, wanted)
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtr
 
 from data_schema.synthetic.design import AS_OF_YEAR, Design, stream
 
@@ -204,14 +205,10 @@ def _internship(s: pd.DataFrame, rng: np.random.Generator, means: list) -> pd.Da
     )
 
 
-def _normal_cdf(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1 + np.vectorize(math.erf)(np.asarray(z, dtype=float) / math.sqrt(2)))
-
-
 def _hsk_expectations(prior: np.ndarray, mean_gain: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per student E[level], E[level - prior] and P(level >= HSK_TARGET) under the HSK model."""
     k = np.arange(10)
-    edges = _normal_cdf((k[None, 1:] - 0.5 - mean_gain[:, None]) / HSK["residual"])  # P(gain < k - 0.5)
+    edges = ndtr((k[None, 1:] - 0.5 - mean_gain[:, None]) / HSK["residual"])  # P(gain < k - 0.5)
     cdf = np.column_stack([edges, np.ones(len(prior))])  # P(round(max(gain, 0)) <= k), k = 0..9 (9 = 9 or more)
     p = np.diff(cdf, axis=1, prepend=0.0)
     level = np.clip(prior[:, None] + k[None, :], 1, 9)
@@ -276,7 +273,7 @@ def _cbec(s: pd.DataFrame, rng: np.random.Generator, means: list) -> tuple[pd.Da
 
     # P(round(x) >= 60) = P(x >= 59.5) for x ~ N(mean, residual^2)
     def p_pass(mean: np.ndarray) -> np.ndarray:
-        return _normal_cdf((mean - (CBEC["pass_mark"] - 0.5)) / CBEC["residual"])
+        return ndtr((mean - (CBEC["pass_mark"] - 0.5)) / CBEC["residual"])
 
     att = float((p_pass(mu[treated] + CBEC["integrated"]) - p_pass(mu[treated])).mean()) if treated.any() else None
     expected = pd.Series(p_pass(mu + CBEC["integrated"] * treated), index=m.index)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtr
 
 from data_schema.codebook import Codebook
 from data_schema.synthetic.design import AS_OF_YEAR, Design, stream
@@ -144,10 +145,6 @@ def _rates(f: pd.DataFrame, responded: np.ndarray, working: np.ndarray) -> list[
     return rows
 
 
-def _norm_cdf(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1 + np.vectorize(math.erf)(np.asarray(z, dtype=float) / math.sqrt(2)))
-
-
 def _median_of_mixture(mu: np.ndarray, sd: float) -> float | None:
     """The x with mean_i Phi((log x - mu_i)/sd) = 1/2, by bisection on log x."""
     if mu.size == 0:
@@ -155,7 +152,7 @@ def _median_of_mixture(mu: np.ndarray, sd: float) -> float | None:
     lo, hi = float(mu.min()) - 1, float(mu.max()) + 1
     for _ in range(60):
         mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if _norm_cdf((mid - mu) / sd).mean() < 0.5 else (lo, mid)
+        lo, hi = (mid, hi) if ndtr((mid - mu) / sd).mean() < 0.5 else (lo, mid)
     return math.exp((lo + hi) / 2)
 
 
@@ -296,8 +293,8 @@ def draw_employment(
                    "target_sector_share": by_row["cbec"] + by_row["cultural_exchange"]},
         "abroad": np.where(intl, 0.45 * (f["nationality"].to_numpy() != "cn"), 0.08),
         "log_salary": log_s - SALARY["residual_sd"] * residual,
-        "satisfaction": 1 + _norm_cdf((perf_mean[:, None] - SATISFACTION_CUTS) / 0.8).sum(axis=1),
-        "satisfied": _norm_cdf((perf_mean - SATISFACTION_CUTS[2]) / 0.8),
+        "satisfaction": 1 + ndtr((perf_mean[:, None] - SATISFACTION_CUTS) / 0.8).sum(axis=1),
+        "satisfied": ndtr((perf_mean - SATISFACTION_CUTS[2]) / 0.8),
     }
     out = table[responded].sort_values(["student_id", "months_after_graduation"], kind="stable")
     truth = {
