@@ -1,3 +1,26 @@
-"""Difference-in-differences: 2x2, two-way fixed effects, event studies, staggered adoption, wild cluster bootstrap."""
+"""Difference-in-differences: 2x2, two-way fixed effects, event studies, staggered adoption, wild cluster bootstrap.
 
-__all__: list[str] = []
+Use as ``from analyses import did`` and call ``did.twfe(...)``, ``did.event_study(...)`` and so on.
+"""
+
+from analyses.did.coefficients import Coefficient, WaldTest
+from analyses.did.design_warnings import DesignWarning, FewTreatedClustersWarning
+from analyses.did.event_study import EventStudyResult, event_study
+from analyses.did.simulate import simulate_did, true_effects
+from analyses.did.twfe import TwfeResult, twfe
+from analyses.did.two_by_two import TwoByTwoResult, two_by_two
+
+__all__ = [
+    "Coefficient",
+    "DesignWarning",
+    "EventStudyResult",
+    "FewTreatedClustersWarning",
+    "TwfeResult",
+    "TwoByTwoResult",
+    "WaldTest",
+    "event_study",
+    "simulate_did",
+    "true_effects",
+    "twfe",
+    "two_by_two",
+]

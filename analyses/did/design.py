@@ -79,6 +79,12 @@ class TwfeDesign:
         Whether rows are unit x period cells (True) or the data rows themselves.
     n_units, n_periods
         Levels of the unit and time factors.
+    raw
+        ``(m, len(regressors))`` the named regressors before the sweep (for design diagnostics).
+    unit_code, time_code
+        ``(m,)`` codes of each row's unit and period (sorted level order).
+    time_levels
+        The period labels in code order.
     """
 
     y: np.ndarray
@@ -95,6 +101,10 @@ class TwfeDesign:
     cells: bool
     n_units: int
     n_periods: int
+    raw: np.ndarray
+    unit_code: np.ndarray
+    time_code: np.ndarray
+    time_levels: np.ndarray
 
     @property
     def cr1_factor(self) -> float:
@@ -119,6 +129,15 @@ def cluster_sums(codes: np.ndarray, values: np.ndarray, n_groups: int) -> np.nda
 
 
 def _codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    values = series.to_numpy()
+    if values.dtype.kind in "iu" and values.size:
+        lo, hi = int(values.min()), int(values.max())
+        if hi - lo < max(10 * values.size, 1_000_000):
+            shifted = (values - lo).astype(np.intp, copy=False)
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            present[shifted] = True
+            remap = np.cumsum(present) - 1
+            return remap[shifted], np.flatnonzero(present) + lo
     codes, levels = pd.factorize(series, sort=True)
     return codes.astype(np.intp, copy=False), np.asarray(levels)
 
@@ -142,11 +161,12 @@ def _sweep(codes: np.ndarray, n_levels: int, w: np.ndarray, values: np.ndarray) 
 
 
 def _clean(data: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, int]:
-    used = data[columns]
-    missing = used.isna().to_numpy().any(axis=1)
+    missing = np.zeros(len(data), dtype=bool)
+    for col in columns:
+        missing |= data[col].isna().to_numpy()
     if missing.all():
         raise EstimationError(f"every row has a missing value in one of {', '.join(map(repr, columns))}")
-    return (used[~missing] if missing.any() else used), int(missing.sum())
+    return (data.loc[~missing, columns] if missing.any() else data), int(missing.sum())
 
 
 def _float_column(frame: pd.DataFrame, col: str, what: str) -> np.ndarray:
@@ -202,7 +222,8 @@ def two_way_design(data: pd.DataFrame, *, outcome: str, regressors: Sequence[str
         raise EstimationError(f"weights column {weights!r} has negative values; weights must be >= 0")
     u_code, u_levels = _codes(frame[unit])
     t_code, t_levels = _codes(frame[time])
-    g_code, g_levels = _codes(frame[cluster])
+    g_code, g_levels = (u_code, u_levels) if cluster == unit else (t_code, t_levels) if cluster == time \
+        else _codes(frame[cluster])
     n_u, n_t, n_g = len(u_levels), len(t_levels), len(g_levels)
     if n_g < 2:
         raise EstimationError(f"cluster column {cluster!r} has {n_g} cluster; cluster-robust inference needs "
@@ -210,7 +231,7 @@ def two_way_design(data: pd.DataFrame, *, outcome: str, regressors: Sequence[str
     cell = u_code * n_t + t_code
     n_cells = n_u * n_t
     use_cells = all(_constant_within(cell, n_cells, xs[:, j]) for j in range(xs.shape[1])) \
-        and _constant_within(cell, n_cells, g_code)
+        and (cluster in (unit, time) or _constant_within(cell, n_cells, g_code))
     if use_cells:
         y, xs, w, u_code, t_code, g_code = _collapse(cell, n_cells, n_t, y, xs, w, g_code)
     unit_nested = _nested(u_code, n_u, g_code)
@@ -229,7 +250,7 @@ def two_way_design(data: pd.DataFrame, *, outcome: str, regressors: Sequence[str
     _check_variation(X, np.column_stack([xs, dummies]), w, names, len(regressors), absorb)
     k = len(regressors) + (0 if unit_nested else n_u - 1) + (0 if time_nested else n_t - 1) + 1
     return TwfeDesign(swept[:, 0], X, w, g_code, names, len(frame), n_dropped, n_g, k, absorb, nested,
-                      use_cells, n_u, n_t)
+                      use_cells, n_u, n_t, xs, u_code, t_code, t_levels)
 
 
 def _collapse(cell: np.ndarray, n_cells: int, n_t: int, y: np.ndarray, xs: np.ndarray, w: np.ndarray,

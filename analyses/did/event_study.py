@@ -219,8 +219,8 @@ def event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, first
         fit.beta[lead_idx], fit.vcov[np.ix_(lead_idx, lead_idx)], terms=tuple(coefs[j].term for j in lead_idx),
         df_denominator=df, null="every lead (pre-adoption event-time coefficient) is zero")
     n_at = binned[e.notna()].value_counts()
-    notes = design_notes(data.assign(__d=e.ge(0).astype(float)), treatment="__d", unit=unit, time=time,
-                         cluster=cluster)
+    post = [j for j, v in enumerate(times) if v >= 0]
+    notes = design_notes(design, design.raw[:, post].sum(axis=1) != 0)
     for note, category in notes:
         warnings.warn(note, category, stacklevel=2)
     method = (f"OLS with {unit} and {time} fixed effects and event-time dummies (endpoints binned), CR1 "

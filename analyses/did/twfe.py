@@ -21,13 +21,13 @@ import numpy as np
 import pandas as pd
 
 from analyses.did.coefficients import Coefficient, coefficient
-from analyses.did.design import two_way_design
+from analyses.did.design import TwfeDesign, two_way_design
 from analyses.did.design_warnings import DesignWarning, FewTreatedClustersWarning
 from analyses.did.ols import cluster_robust_fit
 from analyses.tidy import tidy_frame
 from data_schema.json_safe import json_safe
 
-__all__ = ["TwfeResult", "twfe", "design_notes"]
+__all__ = ["TwfeResult", "twfe", "design_notes", "treated_clusters"]
 
 
 @dataclass(frozen=True)
@@ -172,10 +172,11 @@ def twfe(data: pd.DataFrame, *, outcome: str, treatment: str, unit: str, time: s
     df = design.n_clusters - 1
     coefs = tuple(coefficient(design.names[j], fit.beta[j], np.sqrt(fit.vcov[j, j]), df=df, level=level)
                   for j in range(k))
-    notes = design_notes(data, treatment=treatment, unit=unit, time=time, cluster=cluster)
+    is_treated = design.raw[:, 0] != 0
+    notes = design_notes(design, is_treated)
     for note, category in notes:
         warnings.warn(note, category, stacklevel=2)
-    treated = _treated_clusters(data, treatment, cluster)
+    treated = treated_clusters(design, is_treated)
     method = (f"OLS with {unit} and {time} fixed effects{' (weighted)' if weights else ''}; CR1 cluster-robust SE "
               f"by {cluster} (G/(G-1)(n-1)/(n-K), K={design.k_small_sample}); t({df}) inference")
     c = coefs[0]
@@ -185,25 +186,26 @@ def twfe(data: pd.DataFrame, *, outcome: str, treatment: str, unit: str, time: s
                       design.k_small_sample, design.cells, method, tuple(n for n, _ in notes))
 
 
-def _treated_clusters(data: pd.DataFrame, treatment: str, cluster: str) -> int:
-    d = pd.to_numeric(data[treatment], errors="coerce")
-    return int(data.loc[d.fillna(0).ne(0), cluster].nunique())
-
-
-def design_notes(data: pd.DataFrame, *, treatment: str, unit: str, time: str,
-                 cluster: str) -> list[tuple[str, type[Warning]]]:
+def design_notes(design: TwfeDesign, treated: np.ndarray) -> list[tuple[str, type[Warning]]]:
     """Reasons the design weakens cluster-robust inference or the TWFE estimand, with their warning class.
+
+    Parameters
+    ----------
+    design
+        The fitted design (rows are cells or data rows).
+    treated
+        ``(m,)`` whether each design row is treated.
 
     Examples
     --------
-    >>> frame = pd.DataFrame({"d": [0, 1, 0, 0], "u": [1, 1, 2, 2], "t": [1, 2, 1, 2]})
-    >>> [cls.__name__ for _, cls in design_notes(frame, treatment="d", unit="u", time="t", cluster="u")]
+    >>> frame = pd.DataFrame({"y": [1.0, 2, 3, 4], "d": [0, 1, 0, 0], "u": [1, 1, 2, 2], "t": [1, 2, 1, 2]})
+    >>> design = two_way_design(frame, outcome="y", regressors=["d"], unit="u", time="t", cluster="u")
+    >>> [cls.__name__ for _, cls in design_notes(design, design.raw[:, 0] != 0)]
     ['FewTreatedClustersWarning']
     """
     notes: list[tuple[str, type[Warning]]] = []
-    d = pd.to_numeric(data[treatment], errors="coerce").fillna(0).ne(0)
-    n_clusters = int(data[cluster].nunique())
-    n_treated = int(data.loc[d, cluster].nunique())
+    n_clusters = design.n_clusters
+    n_treated = treated_clusters(design, treated)
     if n_treated == 1:
         notes.append(("only one cluster is ever treated: no cluster-robust standard error or wild-bootstrap "
                       "interval can be trusted (MacKinnon & Webb 2017); report the estimate as a single case, "
@@ -216,9 +218,16 @@ def design_notes(data: pd.DataFrame, *, treatment: str, unit: str, time: str,
         notes.append((f"{n_clusters} clusters: CR1 t tests over-reject with fewer than about 30 clusters; use "
                       "wild_cluster_bootstrap for the p-value and interval (Cameron, Gelbach & Miller 2008)",
                       DesignWarning))
-    first = data.loc[d].groupby(unit, sort=False, observed=True)[time].min()
-    if first.nunique() > 1:
-        notes.append((f"treatment starts in {first.nunique()} different periods (staggered adoption): the TWFE "
+    first = np.full(design.n_units, np.iinfo(np.intp).max)
+    np.minimum.at(first, design.unit_code[treated], design.time_code[treated])
+    n_starts = np.unique(first[first < np.iinfo(np.intp).max]).size
+    if n_starts > 1:
+        notes.append((f"treatment starts in {n_starts} different periods (staggered adoption): the TWFE "
                       "coefficient mixes comparisons that use already-treated units as controls and is biased when "
                       "effects change over time; see bacon_decomposition and staggered", DesignWarning))
     return notes
+
+
+def treated_clusters(design: TwfeDesign, treated: np.ndarray) -> int:
+    """Number of clusters with at least one treated row."""
+    return int(np.unique(design.cluster[treated]).size)
