@@ -3,6 +3,7 @@
 Use as ``from analyses import did`` and call ``did.twfe(...)``, ``did.event_study(...)`` and so on.
 """
 
+from analyses.did.bacon import COMPARISON_TYPES, BaconDecomposition, bacon_decomposition
 from analyses.did.coefficients import Coefficient, WaldTest
 from analyses.did.design_warnings import DesignWarning, FewTreatedClustersWarning
 from analyses.did.event_study import EventStudyResult, event_study
@@ -11,6 +12,9 @@ from analyses.did.twfe import TwfeResult, twfe
 from analyses.did.two_by_two import TwoByTwoResult, two_by_two
 
 __all__ = [
+    "COMPARISON_TYPES",
+    "BaconDecomposition",
+    "bacon_decomposition",
     "Coefficient",
     "DesignWarning",
     "EventStudyResult",
