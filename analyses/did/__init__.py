@@ -10,6 +10,7 @@ from analyses.did.event_study import EventStudyResult, event_study
 from analyses.did.simulate import simulate_did, true_effects
 from analyses.did.twfe import TwfeResult, twfe
 from analyses.did.two_by_two import TwoByTwoResult, two_by_two
+from analyses.did.wild_bootstrap import WildBootstrapResult, wild_bootstrap_arrays, wild_cluster_bootstrap
 
 __all__ = [
     "COMPARISON_TYPES",
@@ -22,9 +23,12 @@ __all__ = [
     "TwfeResult",
     "TwoByTwoResult",
     "WaldTest",
+    "WildBootstrapResult",
     "event_study",
     "simulate_did",
     "true_effects",
     "twfe",
     "two_by_two",
+    "wild_bootstrap_arrays",
+    "wild_cluster_bootstrap",
 ]
