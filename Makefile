@@ -30,6 +30,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/validate_scale.py
 	$(BIN)/python benchmarks/reliability.py
+	$(BIN)/python benchmarks/did.py
 
 clean:
 	rm -rf $(VENV) progeval-demo .pytest_cache .ruff_cache

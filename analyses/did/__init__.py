@@ -8,6 +8,7 @@ from analyses.did.coefficients import Coefficient, WaldTest
 from analyses.did.design_warnings import DesignWarning, FewTreatedClustersWarning
 from analyses.did.event_study import EventStudyResult, event_study
 from analyses.did.simulate import simulate_did, true_effects
+from analyses.did.staggered import StaggeredAggregate, StaggeredResult, aggregate, staggered
 from analyses.did.twfe import TwfeResult, twfe
 from analyses.did.two_by_two import TwoByTwoResult, two_by_two
 from analyses.did.wild_bootstrap import WildBootstrapResult, wild_bootstrap_arrays, wild_cluster_bootstrap
@@ -22,9 +23,13 @@ __all__ = [
     "FewTreatedClustersWarning",
     "TwfeResult",
     "TwoByTwoResult",
+    "StaggeredAggregate",
+    "StaggeredResult",
     "WaldTest",
     "WildBootstrapResult",
+    "aggregate",
     "event_study",
+    "staggered",
     "simulate_did",
     "true_effects",
     "twfe",
