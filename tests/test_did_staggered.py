@@ -655,8 +655,17 @@ def test_repeated_cross_sections_detected(mpdta):
 def test_first_treated_varying_within_unit(mpdta):
     bad = mpdta.copy()
     bad.loc[0, "first.treat"] = 2006
-    with pytest.raises(EstimationError, match="varies within some unit"):
+    with pytest.raises(EstimationError, match=r"varies within unit 8001 \(values 2006, 2007; 0 = never\)"):
         staggered(bad, **COLS)
+
+
+def test_a_unit_whose_rows_are_all_dropped_is_not_mistaken_for_varying_treatment(mpdta):
+    # regression: a unit left with no rows (every outcome missing) made the within-unit check fail
+    gone = mpdta.copy()
+    gone.loc[gone["countyreal"] == 8001, "lemp"] = np.nan
+    with pytest.warns(DesignWarning, match="dropped 5 rows"):
+        res = staggered(gone, **COLS)
+    assert res.att_gt["estimate"].notna().all()
 
 
 @pytest.mark.parametrize(("kwargs", "error", "match"), [

@@ -120,20 +120,26 @@ def _warn(notes: list[str], text: str, stacklevel: int) -> None:
     warnings.warn(text, DesignWarning, stacklevel=stacklevel + 1)
 
 
-def _constant_within(codes: np.ndarray, values: np.ndarray, n: int) -> bool:
+def _varying_unit(codes: np.ndarray, values: np.ndarray, n: int) -> int | None:
+    """The first unit code whose values differ, or None when every unit has one value."""
     lo = np.full(n, np.inf)
     hi = np.full(n, -np.inf)
     np.minimum.at(lo, codes, values)
     np.maximum.at(hi, codes, values)
-    seen = lo <= hi  # codes of units whose rows were all dropped have no values
-    return bool(np.all(lo[seen] == hi[seen]))
+    bad = np.flatnonzero((lo <= hi) & (lo != hi))  # codes whose rows were all dropped have no values
+    return int(bad[0]) if bad.size else None
+
+
+def _constant_within(codes: np.ndarray, values: np.ndarray, n: int) -> bool:
+    return _varying_unit(codes, values, n) is None
 
 
 class _Rows:
     """Column arrays of the rows still in use, filtered together."""
 
-    def __init__(self, arrays: dict[str, np.ndarray]):
+    def __init__(self, arrays: dict[str, np.ndarray], unit_levels: np.ndarray):
         self.a = arrays
+        self.unit_levels = unit_levels
 
     def keep(self, mask: np.ndarray) -> None:
         self.a = {k: v[mask] for k, v in self.a.items()}
@@ -156,10 +162,10 @@ def _read(data: pd.DataFrame, outcome: str, unit: str, time: str, first_treated:
               "x": (np.column_stack([_numeric(data, c, "covariate") for c in covariates]) if covariates
                     else np.empty((len(data), 0))),
               "w": _numeric(data, weights, "weights") if weights else np.ones(len(data))}
-    unit_codes, _ = pd.factorize(data[unit], sort=True, use_na_sentinel=True)
+    unit_codes, unit_levels = pd.factorize(data[unit], sort=True, use_na_sentinel=True)
     arrays["u"] = unit_codes
     arrays["c"] = pd.factorize(data[cluster], sort=True)[0] if cluster else np.zeros(len(data), dtype=int)
-    rows = _Rows(arrays)
+    rows = _Rows(arrays, np.asarray(unit_levels))
     ok = (np.isfinite(rows["y"]) & np.isfinite(rows["t"]) & np.isfinite(rows["x"]).all(axis=1)
           & np.isfinite(rows["w"]) & (rows["u"] >= 0) & (rows["c"] >= 0))
     if not ok.all():
@@ -179,9 +185,12 @@ def _read(data: pd.DataFrame, outcome: str, unit: str, time: str, first_treated:
 def _check_within_unit(rows: _Rows, panel: bool, names: dict[str, str | None]) -> None:
     n = int(rows["u"].max()) + 1
     g = np.where(np.isnan(rows["g"]), 0.0, rows["g"])
-    if not _constant_within(rows["u"], g, n):
-        raise EstimationError(f"first_treated ({names['first_treated']!r}) varies within some unit; treatment "
-                              "must be an absorbing state with one first-treatment period per unit")
+    bad = _varying_unit(rows["u"], g, n)
+    if bad is not None:
+        seen = ", ".join(f"{v:g}" for v in np.unique(g[rows["u"] == bad]))
+        raise EstimationError(f"first_treated ({names['first_treated']!r}) varies within unit "
+                              f"{rows.unit_levels[bad]} (values {seen}; 0 = never); treatment must be an absorbing "
+                              "state with one first-treatment period per unit")
     if panel and names["weights"] and not _constant_within(rows["u"], rows["w"], n):
         raise ArgumentError(f"weights ({names['weights']!r}) vary within some unit of the panel; pass one "
                             "weight per unit (e.g. the base-year weight)")
