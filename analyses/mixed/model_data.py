@@ -1,0 +1,42 @@
+"""The design arrays of a fitted model, rebuilt from the data it was fitted to.
+
+Quantities that need the rows themselves (the fixed-effect predictions of an R², the group sizes of a
+design effect, a prediction grid) rebuild the model's design from the data and check that it is the
+data the model saw.
+
+Examples
+--------
+>>> from analyses.mixed.fit import fit
+>>> from analyses.mixed.simulate import simulate_growth
+>>> data = simulate_growth(n_students=10, waves=3, seed=1)
+>>> design = design_of(data, fit(data, "score ~ wave", groups="student_id"))
+>>> design.x.shape
+(30, 2)
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analyses.mixed.design import MixedDesign, build_design
+from analyses.mixed.result import MixedResult
+from data_schema.errors import ArgumentError
+
+__all__ = ["design_of"]
+
+
+def design_of(data: pd.DataFrame, result: MixedResult) -> MixedDesign:
+    """Rebuild ``result``'s design from ``data``; raise if these are not the rows it was fitted to.
+
+    Raises
+    ------
+    ArgumentError
+        When the rebuilt design has a different number of rows, groups or fixed effects.
+    """
+    design = build_design(data, result.formula, groups=result.groups, re_formula=result.re_formula,
+                          vc=dict(result.vc) or None)
+    if design.n_obs != result.n_obs or design.x_names != result.fixed_names or design.n_groups != result.n_groups:
+        raise ArgumentError(f"data gives {design.n_obs} usable rows, groups {design.n_groups} and fixed effects "
+                            f"{design.x_names}, but the model was fitted to {result.n_obs} rows, groups "
+                            f"{result.n_groups} and {result.fixed_names}; pass the data the model was fitted to")
+    return design
