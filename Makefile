@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/validate_scale.py
 	$(BIN)/python benchmarks/reliability.py
 	$(BIN)/python benchmarks/did.py
+	$(BIN)/python benchmarks/mixed.py
 
 clean:
 	rm -rf $(VENV) progeval-demo .pytest_cache .ruff_cache
