@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from analyses.did.coefficients import coefficient
 from analyses.tidy import tidy_frame
 from data_schema.arguments import check_columns
 from data_schema.errors import EstimationError
@@ -170,10 +170,7 @@ def two_by_two(data: pd.DataFrame, *, outcome: str, treated: str, post: str, clu
     else:
         var, df, g = n / (n - 4) * float(score_unit @ score_unit), n - 4, float("nan")
         method = f"HC1 robust SE, t({n - 4})"
-    se = float(np.sqrt(var))
-    t = estimate / se if se > 0 else float("nan")
-    half = float(stats.t.ppf(0.5 + level / 2, df)) * se
+    c = coefficient("did", estimate, float(np.sqrt(var)), df=df, level=level)
     return TwoByTwoResult(outcome, _pair([float(v) for v in mean]), _pair([int(v) for v in counts]),
-                          _pair([float(v) for v in sd]), estimate, se, t, float(df),
-                          float(2 * stats.t.sf(abs(t), df)) if se > 0 else float("nan"), estimate - half,
-                          estimate + half, level, n, float(g), method)
+                          _pair([float(v) for v in sd]), c.estimate, c.std_error, c.statistic, c.df, c.p_value,
+                          c.ci_low, c.ci_high, c.ci_level, n, float(g), method)
