@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from analyses.did.design import TwfeDesign, two_way_design
+from analyses.did.twfe import treated_clusters
 from analyses.did.wild_bootstrap.arrays import check_settings, run_bootstrap
 from analyses.did.wild_bootstrap.result import WildBootstrapResult
 from data_schema.arguments import check_choice, check_columns
@@ -48,14 +49,12 @@ from data_schema.errors import ArgumentError, EstimationError
 __all__ = ["wild_cluster_bootstrap"]
 
 
-def _treated_clusters(data: pd.DataFrame, used: list[str], treatment: str, cluster: str) -> int | None:
-    """Clusters with a non-zero treatment among the rows the regression uses; None unless it is 0/1."""
-    frame = data[used]
-    frame = frame[frame.notna().all(axis=1)]
-    values = pd.to_numeric(frame[treatment], errors="coerce").to_numpy(dtype=float)
-    if not np.all((values == 0) | (values == 1)):
+def _binary_treated_clusters(design: TwfeDesign) -> int | None:
+    """Clusters with a non-zero treatment among the rows the regression uses; None unless treatment is 0/1."""
+    raw = design.raw[:, 0]
+    if not np.all((raw == 0) | (raw == 1)):
         return None
-    return int(frame.loc[values != 0, cluster].nunique())
+    return treated_clusters(design, (raw != 0) & (design.weights > 0))
 
 
 def _positive_rows(design: TwfeDesign) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -192,7 +191,7 @@ def wild_cluster_bootstrap(
     column = design.names.index(term)
     y, X, w, codes = _positive_rows(design)
     _, codes = np.unique(codes, return_inverse=True)
-    n_treated = _treated_clusters(data, used, treatment, cluster) if term == treatment else None
+    n_treated = _binary_treated_clusters(design) if term == treatment else None
     result, issues = run_bootstrap(
         y, X, w, codes.astype(np.int64), int(codes.max()) + 1, column=column, null=float(null), B=int(B),
         weight_type=weight_type, impose_null=bootstrap == "restricted", level=float(level), seed=seed,
