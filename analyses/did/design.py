@@ -148,10 +148,6 @@ def _constant_within(cell: np.ndarray, n_cells: int, values: np.ndarray) -> bool
     return bool(np.array_equal(first[cell], values))
 
 
-def _nested(inner: np.ndarray, n_inner: int, outer: np.ndarray) -> bool:
-    return _constant_within(inner, n_inner, outer)
-
-
 def _sweep(codes: np.ndarray, n_levels: int, w: np.ndarray, values: np.ndarray) -> np.ndarray:
     total = np.bincount(codes, weights=w, minlength=n_levels)
     total[total == 0] = 1.0
@@ -234,8 +230,8 @@ def two_way_design(data: pd.DataFrame, *, outcome: str, regressors: Sequence[str
         and (cluster in (unit, time) or _constant_within(cell, n_cells, g_code))
     if use_cells:
         y, xs, w, u_code, t_code, g_code = _collapse(cell, n_cells, n_t, y, xs, w, g_code)
-    unit_nested = _nested(u_code, n_u, g_code)
-    time_nested = _nested(t_code, n_t, g_code)
+    unit_nested = _constant_within(u_code, n_u, g_code)  # each unit in one cluster
+    time_nested = _constant_within(t_code, n_t, g_code)
     if absorb == "auto":
         absorb = "unit" if unit_nested else "time" if time_nested else ("unit" if n_u >= n_t else "time")
     a_code, n_a, d_code, n_d, d_levels, d_name = (u_code, n_u, t_code, n_t, t_levels, time) if absorb == "unit" \

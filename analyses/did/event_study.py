@@ -200,7 +200,7 @@ def event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, first
         raise ArgumentError(f"the event window [{low}, {high}] must contain the reference {refs} and event time 0")
     binned = e.clip(lower=low, upper=high)
     times = [v for v in range(low, high + 1) if v not in refs and (binned == v).any()]
-    cols = [c for c in dict.fromkeys([outcome, unit, time, cluster, *covariates] + ([weights] if weights else []))]
+    cols = list(dict.fromkeys([outcome, unit, time, cluster, *covariates] + ([weights] if weights else [])))
     frame = data[cols].copy()
     names = []
     for v in times:
