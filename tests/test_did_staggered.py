@@ -659,6 +659,19 @@ def test_first_treated_varying_within_unit(mpdta):
         staggered(bad, **COLS)
 
 
+def test_simple_att_matches_r_did_to_full_precision(mpdta):
+    # R did (R side of brycewang-stanford/StatsPAI : tests/orig_parity/02_mpdta_original.R @ 2e316287f1d8),
+    # att_gt(yname="lemp", tname="year", idname="countyreal", gname="first.treat", data=mpdta,
+    #        control_group="nevertreated", est_method="reg", bstrap=FALSE)
+    # aggte(fit, type="simple", bstrap=FALSE, cband=FALSE), written by jsonlite with digits=NA (15 significant
+    # digits) to tests/orig_parity/results/02_mpdta_original_R.json @ 2e316287f1d8:
+    # overall.att -0.0399512751551772, overall.se 0.0120340127701854 (analytic influence-function SE).
+    res = staggered(mpdta, **COLS, est_method="reg", n_boot=0)
+    simple = res.aggregate("simple", n_boot=0)
+    assert simple.estimate == pytest.approx(-0.0399512751551772, abs=1e-15)
+    assert simple.std_error == pytest.approx(0.0120340127701854, abs=1e-15)
+
+
 def test_a_unit_whose_rows_are_all_dropped_is_not_mistaken_for_varying_treatment(mpdta):
     # regression: a unit left with no rows (every outcome missing) made the within-unit check fail
     gone = mpdta.copy()
