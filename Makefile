@@ -27,11 +27,18 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-bench: $(STAMP)
+# Independent Python ports of R's did, for benchmarks/did_staggered.py only (never imported by progeval).
+REFS := .venv-refs
+$(REFS)/.installed-stamp:
+	$(PYTHON) -m venv $(REFS)
+	$(REFS)/bin/python -m pip install --quiet --disable-pip-version-check moderndid==0.2.0 csdid==0.4.3 drdid==1.1.7
+	touch $@
+
+bench: $(STAMP) $(REFS)/.installed-stamp
 	$(BIN)/python benchmarks/validate_scale.py
 	$(BIN)/python benchmarks/reliability.py
 	$(BIN)/python benchmarks/did.py
 	$(BIN)/python benchmarks/mixed.py
 
 clean:
-	rm -rf $(VENV) progeval-demo .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(REFS) progeval-demo .pytest_cache .ruff_cache

@@ -13,14 +13,9 @@ CSV and estimated by
   ``ATTgt(..., biters=999).fit(bstrap=True)`` + ``.aggte(typec=..., bstrap=True)``.  Their times are measured
   inside the subprocess (imports excluded).
 
-Create the venv once (from the repository root)::
-
-    python3 -m venv /tmp/refvenv
-    .venv/bin/uv pip install --python /tmp/refvenv/bin/python /tmp/pkgs/moderndid-0.2.0-py3-none-any.whl \\
-        /tmp/pkgs/csdid-0.4.3-py3-none-any.whl /tmp/pkgs/drdid-1.1.7-py3-none-any.whl
-
-and pass ``--reference-python /tmp/refvenv/bin/python`` (or set ``PROGEVAL_REFERENCE_PYTHON``); without one the
-benchmark says so and times progeval alone.  Each figure is the best of ``--repeat`` runs (default 3).
+``make bench`` creates that venv (``.venv-refs``, from PyPI: moderndid 0.2.0, csdid 0.4.3, drdid 1.1.7) and
+the benchmark finds it there; ``--reference-python PATH`` (or ``PROGEVAL_REFERENCE_PYTHON``) names another one.
+Without one the benchmark says so and times progeval alone.  Each figure is the best of ``--repeat`` runs (default 3).
 Run: ``.venv/bin/python benchmarks/did_staggered.py``.
 """
 
@@ -37,7 +32,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 TARGET_SECONDS = 2.0
-CANDIDATES = ("/tmp/refvenv/bin/python", "/tmp/refvenvA/bin/python")
+CANDIDATES = (str(Path(__file__).resolve().parents[1] / ".venv-refs" / "bin" / "python"),
+              "/tmp/refvenv/bin/python", "/tmp/refvenvA/bin/python")
 KINDS = ("simple", "group", "dynamic", "calendar")
 
 MODERNDID = """
