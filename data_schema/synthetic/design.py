@@ -41,6 +41,9 @@ NATIONALITIES = ("kr", "th", "vn", "ru", "id", "kz", "la", "my", "pk", "mn", "jp
 NATIONALITY_WEIGHTS = np.array([16, 14, 12, 10, 8, 7, 6, 6, 5, 5, 4, 3, 2, 2], dtype=float)
 
 CLASS_PREFIX = {"integrated": "跨境电商", "traditional": "国际中文教育"}
+ENTRANCE_ABILITY_LOADING = 0.7
+"""Entrance score = 480 + 40 (0.7 ability + sqrt(0.51) noise): SD 40, correlation 0.7 with ability."""
+
 DROPOUT_RATE = 0.04
 FIVE_YEAR_RATE = 0.06
 INTERNATIONAL_SHARE = 0.35
@@ -116,7 +119,7 @@ def _student_ids(cohort: np.ndarray, inst: np.ndarray, klass: np.ndarray, seat: 
 
 
 def make_design(*, seed: int, n_institutions: int, students_per_class: int, classes_per_cohort: int,
-                first_cohort: int, n_cohorts: int) -> Design:
+                first_cohort: int, n_cohorts: int, baseline_gap: float = 0.0) -> Design:
     """Draw institutions, adoption years, classes and students with baseline covariates.
 
     Parameters
@@ -125,6 +128,10 @@ def make_design(*, seed: int, n_institutions: int, students_per_class: int, clas
         Seed of the whole study.
     n_institutions, students_per_class, classes_per_cohort, first_cohort, n_cohorts
         Size of the design (see :func:`data_schema.synthetic.generate_study`).
+    baseline_gap
+        Selection into the integrated program: integrated students' general ability is shifted by
+        ``baseline_gap / 0.7`` SD, so their entrance scores are higher by ``baseline_gap`` SD (and every
+        outcome that depends on ability moves with it).  0 draws the default study unchanged.
 
     Returns
     -------
@@ -155,10 +162,12 @@ def make_design(*, seed: int, n_institutions: int, students_per_class: int, clas
     program = np.where(treated, "integrated", "traditional")
 
     ability = rng.standard_normal(n)
+    if baseline_gap:
+        ability = ability + baseline_gap / ENTRANCE_ABILITY_LOADING * treated
     international = rng.random(n) < intl_p[inst]
     gender = rng.choice(np.array(["female", "male", "other", "unknown"]), n, p=[0.62, 0.36, 0.005, 0.015])
     birth_year = cohort - np.where(international, 20 + rng.integers(-2, 3, n), 18 + rng.integers(-1, 2, n))
-    entrance = np.round(480 + 40 * (0.7 * ability + np.sqrt(0.51) * rng.standard_normal(n)))
+    entrance = np.round(480 + 40 * (ENTRANCE_ABILITY_LOADING * ability + np.sqrt(0.51) * rng.standard_normal(n)))
     hsk = np.where(international, np.clip(np.round(2.6 + 0.6 * ability + 0.8 * rng.standard_normal(n)), 1, 4), 0)
     nat = rng.choice(np.array(NATIONALITIES), n, p=NATIONALITY_WEIGHTS / NATIONALITY_WEIGHTS.sum())
     dropout = rng.random(n) < DROPOUT_RATE

@@ -21,6 +21,7 @@ import pandas as pd
 
 from data_schema.atomic import atomic_write_bytes
 from data_schema.codebook import BUILTIN_DIR, builtin_codebooks
+from data_schema.errors import ConfigError
 from data_schema.synthetic.assessments import HSK_TARGET, draw_assessments
 from data_schema.synthetic.design import STUDENT_COLUMNS, Design, make_design
 from data_schema.synthetic.effects import (
@@ -141,9 +142,17 @@ def _competency_truth(draw_truth: dict) -> dict:
     }
 
 
+def _check_scenario(baseline_gap: float, differential_attrition: float) -> None:
+    for name, value, low, high in (("baseline_gap", baseline_gap, -1.0, 1.0),
+                                   ("differential_attrition", differential_attrition, 0.0, 0.9)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            raise ConfigError(f"{name} must be a number from {low:g} to {high:g}, got {value!r}")
+
+
 def generate_study(out_dir: str | Path, *, seed: int = 20261122, messy: bool = False, n_institutions: int = 8,
                    students_per_class: int = 30, classes_per_cohort: int = 2, first_cohort: int = 2016,
-                   n_cohorts: int = 8, intercept_shift: InterceptShift | None = None) -> SyntheticStudy:
+                   n_cohorts: int = 8, intercept_shift: InterceptShift | None = None, baseline_gap: float = 0.0,
+                   differential_attrition: float = 0.0) -> SyntheticStudy:
     """Draw and write a synthetic CBEC-ICE evaluation study with known effects.
 
     Parameters
@@ -164,6 +173,12 @@ def generate_study(out_dir: str | Path, *, seed: int = 20261122, messy: bool = F
     intercept_shift
         Break measurement invariance: shift one item's intercept for one program (default: none,
         every instrument is invariant across programs and waves).  Nothing else changes.
+    baseline_gap
+        Selection on ability: integrated students' entrance scores are higher by this many SD (from -1 to
+        1; default 0), and their outcomes move with their ability (the WWC baseline-equivalence scenario).
+    differential_attrition
+        Extra share of integrated students who do not answer the wave-2 survey (0 to 0.9; default 0; the
+        WWC differential-attrition scenario).
 
     Returns
     -------
@@ -183,11 +198,15 @@ def generate_study(out_dir: str | Path, *, seed: int = 20261122, messy: bool = F
     root = Path(out_dir)
     args = {"seed": seed, "messy": messy, "n_institutions": n_institutions, "students_per_class": students_per_class,
             "classes_per_cohort": classes_per_cohort, "first_cohort": first_cohort, "n_cohorts": n_cohorts,
-            "intercept_shift": None if intercept_shift is None else intercept_shift.to_dict()}
+            "intercept_shift": None if intercept_shift is None else intercept_shift.to_dict(),
+            "baseline_gap": baseline_gap, "differential_attrition": differential_attrition}
+    _check_scenario(baseline_gap, differential_attrition)
     design = make_design(seed=seed, n_institutions=n_institutions, students_per_class=students_per_class,
-                         classes_per_cohort=classes_per_cohort, first_cohort=first_cohort, n_cohorts=n_cohorts)
+                         classes_per_cohort=classes_per_cohort, first_cohort=first_cohort, n_cohorts=n_cohorts,
+                         baseline_gap=baseline_gap)
     books = builtin_codebooks()
-    surveys = draw_surveys(design, books, seed=seed, intercept_shift=intercept_shift)
+    surveys = draw_surveys(design, books, seed=seed, intercept_shift=intercept_shift,
+                           differential_attrition=differential_attrition)
     assessments = draw_assessments(design, seed=seed)
     employment = draw_employment(design, books["employer_feedback"], surveys.graduation_latent, seed=seed)
     frames = {
@@ -233,7 +252,12 @@ def generate_study(out_dir: str | Path, *, seed: int = 20261122, messy: bool = F
                     "reliability": {"definition": "population Cronbach's alpha of each instrument by wave, implied "
                                                   "by the response model for that wave's respondents",
                                     "alpha": surveys.reliability},
-                    "intercept_shift": args["intercept_shift"]},
+                    "intercept_shift": args["intercept_shift"],
+                    "scenario": {"baseline_gap_sd": baseline_gap,
+                                 "differential_attrition_wave2": differential_attrition,
+                                 "definition": "baseline_gap_sd: integrated students' entrance scores are higher "
+                                               "by this many SD through their ability; differential_attrition_"
+                                               "wave2: extra share of integrated students missing at wave 2"}},
         "programme_satisfaction": surveys.truth["programme_satisfaction"],
         "assessments": assessments.truth,
         "employment": employment.truth,

@@ -126,7 +126,8 @@ def long_block(ids: np.ndarray, instrument: str, wave: int, params: ItemParamete
     })
 
 
-def _waves(design: Design, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _waves(design: Design, rng: np.random.Generator, differential_attrition: float = 0.0,
+           seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     s = design.students
     cohort = s["cohort"].to_numpy(dtype=int)
     eligible = np.column_stack([
@@ -135,6 +136,10 @@ def _waves(design: Design, rng: np.random.Generator) -> tuple[np.ndarray, np.nda
         s["graduation_year"].notna().to_numpy(),
     ])
     answered = eligible & (rng.random(eligible.shape) >= np.array([UNIT_NONRESPONSE[w] for w in range(3)]))
+    if differential_attrition:
+        # a separate stream, so the default study (no differential attrition) is drawn unchanged
+        lost = stream(seed, 120).random(len(s)) < differential_attrition
+        answered[:, 2] &= ~(lost & s["treated"].to_numpy())
     year = np.column_stack([cohort, cohort + 2, s["graduation_year"].fillna(0).to_numpy(dtype=int)])
     return answered, year
 
@@ -169,13 +174,16 @@ def _offset(shift: InterceptShift | None, instrument: str, params: ItemParameter
 
 
 def draw_surveys(design: Design, books: dict[str, Codebook], *, seed: int,
-                 intercept_shift: InterceptShift | None = None) -> SurveyDraw:
-    """Draw the competency instruments (waves 0-2) and programme satisfaction (wave 2)."""
+                 intercept_shift: InterceptShift | None = None, differential_attrition: float = 0.0) -> SurveyDraw:
+    """Draw the competency instruments (waves 0-2) and programme satisfaction (wave 2).
+
+    ``differential_attrition`` is the extra share of integrated students who do not answer wave 2.
+    """
     rng = stream(seed, 2)
     s = design.students
     n = len(s)
     ids = s["student_id"].to_numpy(dtype=object)
-    answered, year = _waves(design, rng)
+    answered, year = _waves(design, rng, differential_attrition, seed)
     months = {0: 9, 1: 3, 2: 5}
     dates = {w: _dates(year[:, w], months[w], rng) for w in range(3)}
     mult = group_multipliers([g for g in design.adoption.values() if g is not None])
