@@ -12,9 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analyses.effects.hedges import small_sample_correction
+from analyses.effects.hedges import small_sample_correction, two_arms
 from analyses.effects.result import EffectSize
-from data_schema.arguments import check_columns
 from data_schema.errors import ArgumentError, EstimationError
 
 __all__ = ["COX_SCALE", "cox_index", "cox_index_from_summary"]
@@ -121,15 +120,9 @@ def cox_index(data: pd.DataFrame, *, outcome: str, group: str, treated: object, 
     >>> round(cox_index(frame, outcome="employed", group="program", treated="ice").estimate, 4)
     1.158
     """
-    check_columns(data, [outcome, group], what="data")
-    frame = data[[outcome, group]].dropna()
-    arms = pd.unique(frame[group])
-    if len(arms) != 2 or treated not in set(arms):
-        raise EstimationError(f"{group!r} has values {list(arms)}; expected exactly two, one of them "
-                              f"treated={treated!r}")
+    frame, arm = two_arms(data, outcome=outcome, group=group, treated=treated)
     y = frame[outcome].to_numpy(dtype=float)
     if not np.all((y == 0) | (y == 1)):
         raise EstimationError(f"{outcome!r} has values other than 0 and 1; the Cox index needs a binary outcome")
-    arm = (frame[group] == treated).to_numpy()
     return cox_index_from_summary(p_treated=float(y[arm].mean()), p_control=float(y[~arm].mean()),
                                   n_treated=int(arm.sum()), n_control=int((~arm).sum()), level=level)

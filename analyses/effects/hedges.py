@@ -163,6 +163,27 @@ def _weighted_mean_sd(y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
     return mean, float(np.sqrt((w * (y - mean) ** 2).sum() / denom))
 
 
+def two_arms(data: pd.DataFrame, *, outcome: str, group: str, treated: object,
+             extra: list[str] | tuple[str, ...] = ()) -> tuple[pd.DataFrame, np.ndarray]:
+    """Rows with every used column present, and the mask of the treated arm; ``group`` must have two values.
+
+    Examples
+    --------
+    >>> frame, arm = two_arms(pd.DataFrame({"y": [1.0, None, 3.0], "g": ["a", "b", "b"]}), outcome="y",
+    ...                       group="g", treated="a")
+    >>> len(frame), arm.tolist()
+    (2, [True, False])
+    """
+    cols = [outcome, group, *extra]
+    check_columns(data, cols, what="data")
+    frame = data[cols].dropna()
+    arms = pd.unique(frame[group])
+    if len(arms) != 2 or treated not in set(arms):
+        raise EstimationError(f"{group!r} has values {list(arms)}; expected exactly two, one of them "
+                              f"treated={treated!r}")
+    return frame, (frame[group] == treated).to_numpy()
+
+
 def hedges_g(data: pd.DataFrame, *, outcome: str, group: str, treated: object, weights: str | None = None,
              level: float = 0.95) -> EffectSize:
     """Hedges' g (WWC) from one row an observation.
@@ -209,18 +230,12 @@ def hedges_g(data: pd.DataFrame, *, outcome: str, group: str, treated: object, w
     >>> round(hedges_g(frame, outcome="score", group="program", treated="ice").estimate, 6)
     0.8
     """
-    cols = [outcome, group] + ([weights] if weights is not None else [])
-    check_columns(data, cols, what="data")
-    frame = data[cols].dropna()
-    arms = pd.unique(frame[group])
-    if len(arms) != 2 or treated not in set(arms):
-        raise EstimationError(f"{group!r} has values {list(arms)}; expected exactly two, one of them "
-                              f"treated={treated!r}")
+    frame, arm = two_arms(data, outcome=outcome, group=group, treated=treated,
+                          extra=[weights] if weights is not None else [])
     y = frame[outcome].to_numpy(dtype=float)
     w = frame[weights].to_numpy(dtype=float) if weights is not None else np.ones_like(y)
     if not (np.all(np.isfinite(w)) and np.all(w >= 0)):
         raise ArgumentError(f"weights column {weights!r} must hold finite, non-negative numbers")
-    arm = (frame[group] == treated).to_numpy()
     _check_counts(int(arm.sum()), int((~arm).sum()), level)
     m_t, s_t = _weighted_mean_sd(y[arm], w[arm])
     m_c, s_c = _weighted_mean_sd(y[~arm], w[~arm])
