@@ -27,6 +27,7 @@ from typing import Literal
 import pandas as pd
 
 from analyses.attrition import AttritionResult
+from analyses.cluster_attrition import ClusterAttritionResult
 from analyses.equivalence import EquivalenceResult
 from analyses.tidy import tidy_frame
 from data_schema.arguments import check_choice
@@ -79,7 +80,7 @@ class EvidenceRating:
                           self.checks.to_string(index=False)] + [f"  - {r}" for r in self.reasons])
 
 
-def evidence_rating(*, design: Design, equivalence: EquivalenceResult | None, attrition: AttritionResult | None,
+def evidence_rating(*, design: Design, equivalence: EquivalenceResult | None, attrition: AttritionResult | ClusterAttritionResult | None,
                     n_treated_clusters: int, n_comparison_clusters: int,
                     n_clusters: int | None = None, clustering_accounted: bool = True,
                     min_clusters: int = 12) -> EvidenceRating:
@@ -94,8 +95,8 @@ def evidence_rating(*, design: Design, equivalence: EquivalenceResult | None, at
         Baseline equivalence on the analytic sample (:func:`analyses.equivalence.baseline_equivalence`);
         None when it was not assessed.
     attrition
-        Overall and differential attrition for the outcome's follow-up (:func:`analyses.attrition.attrition`);
-        None when unknown.
+        Overall and differential attrition for the outcome's follow-up (:func:`analyses.attrition.attrition`,
+        or :func:`analyses.cluster_attrition.cluster_attrition` when clusters were assigned); None when unknown.
     n_treated_clusters, n_comparison_clusters
         Institutions (or the unit that delivers the program) in each condition.
     n_clusters

@@ -9,8 +9,8 @@ A. HaiwenChu/RWWC-v.4-Group-Designs, file ``R/Group Designs`` (commit db77d7cb; 
    ``WWCr``), R vectors ``overall<-0:57``, ``cautious<-c(...)``, ``optimistic<-c(...)``, commented
    "Constants from WWC Standards Handbook v4.0, Table II.1 (p.12)".
 B. An R package source defining ``.wwc_attrition_table()`` and ``attrition_boundary()`` (overall 0:65,
-   cautious 0-57 then NA, optimistic 0-65), commented "Standards Handbook Version 4.1, Table II.1"
-   (stored-file id 66839034844 in the code index; the repository name is not shown by the index).
+   cautious 0-57 then NA, optimistic 0-65), commented "Standards Handbook Version 4.1, Table II.1":
+   zl1212-ship-it/baselinr, ``R/attrition_boundary.R`` @ c4018eb1 (R package baselinr 0.6.0).
 C. Research notes quoting Table II.1 (v4.1) rows 0 % -> 5.7 / 10.0, 13 % -> 6.1 / 10.8 and
    65 % -> no differential (cautious) / 0.3 (optimistic) (stored-file id 61634853091).
 
