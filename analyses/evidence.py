@@ -80,7 +80,8 @@ class EvidenceRating:
                           self.checks.to_string(index=False)] + [f"  - {r}" for r in self.reasons])
 
 
-def evidence_rating(*, design: Design, equivalence: EquivalenceResult | None, attrition: AttritionResult | ClusterAttritionResult | None,
+def evidence_rating(*, design: Design, equivalence: EquivalenceResult | None,
+                    attrition: AttritionResult | ClusterAttritionResult | None,
                     n_treated_clusters: int, n_comparison_clusters: int,
                     n_clusters: int | None = None, clustering_accounted: bool = True,
                     min_clusters: int = 12) -> EvidenceRating:
