@@ -83,7 +83,8 @@ class PowerResult:
     def tidy(self) -> pd.DataFrame:
         """Two rows: ``effect_size`` (estimate, SE, noncentrality as statistic, df, interval) and ``power``."""
         what = "minimum detectable effect size" if self.solved_for == "mdes" else "effect size given"
-        method = f"PowerUp! {self.design} ({self.label}); {what}"
+        source = "closed form" if self.design.startswith("did_") else "PowerUp!"
+        method = f"{source} {self.design} ({self.label}); {what}"
         common = {"df": self.df, "n_obs": self.n_obs, "n_clusters": self.n_clusters, "method": method,
                   "alpha": self.alpha, "multiplier": self.multiplier, "t_critical": self.t_critical}
         return tidy_frame([
