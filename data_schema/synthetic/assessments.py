@@ -29,6 +29,7 @@ import pandas as pd
 from scipy.special import ndtr
 
 from data_schema.synthetic.design import AS_OF_YEAR, Design, stream
+from data_schema.synthetic.effects import scaled_effects
 
 __all__ = [
     "AssessmentDraw",
@@ -120,7 +121,8 @@ def _expect(means: list, rows: pd.DataFrame, assessment: str, component: str | N
                                "mu": mu, "var": var}))
 
 
-def _capstone(s: pd.DataFrame, rng: np.random.Generator, means: list) -> tuple[list[pd.DataFrame], dict]:
+def _capstone(s: pd.DataFrame, rng: np.random.Generator, means: list,
+             scale: float) -> tuple[list[pd.DataFrame], dict]:
     g = s[s["graduation_year"].notna()]
     n = len(g)
     inst = g["inst"].to_numpy()
@@ -128,7 +130,7 @@ def _capstone(s: pd.DataFrame, rng: np.random.Generator, means: list) -> tuple[l
         CAPSTONE["mean"]
         + CAPSTONE["ability"] * g["ability"].to_numpy()
         + CAPSTONE["institution"] * g["u_inst"].to_numpy() / math.sqrt(0.10)
-        + CAPSTONE["integrated"] * g["treated"].to_numpy()
+        + CAPSTONE["integrated"] * scale * g["treated"].to_numpy()
     )
     q = expected + CAPSTONE["residual"] * rng.standard_normal(n)
     dates = _dates(g["graduation_year"].to_numpy(dtype=int), 4, rng)
@@ -163,13 +165,13 @@ def _capstone(s: pd.DataFrame, rng: np.random.Generator, means: list) -> tuple[l
     return out, _by_program(g["treated"].to_numpy(), quality=expected)
 
 
-def _modules(s: pd.DataFrame, rng: np.random.Generator, means: list) -> list[pd.DataFrame]:
+def _modules(s: pd.DataFrame, rng: np.random.Generator, means: list, scale: float) -> list[pd.DataFrame]:
     out = []
     for code, (year, effect) in MODULES.items():
         m = s[s["cohort"].to_numpy(dtype=int) + year <= AS_OF_YEAR]
         n = len(m)
         inst = m["inst"].to_numpy()
-        mu = EXAM["mean"] + EXAM["ability"] * m["ability"].to_numpy() + effect * m["treated"].to_numpy()
+        mu = EXAM["mean"] + EXAM["ability"] * m["ability"].to_numpy() + effect * scale * m["treated"].to_numpy()
         score = _score(mu + EXAM["residual"] * rng.standard_normal(n))
         _expect(means, m, "module_exam", code, mu, EXAM["residual"] ** 2 + ROUNDING)
         teacher = np.array(
@@ -183,13 +185,13 @@ def _modules(s: pd.DataFrame, rng: np.random.Generator, means: list) -> list[pd.
     return out
 
 
-def _internship(s: pd.DataFrame, rng: np.random.Generator, means: list) -> pd.DataFrame:
+def _internship(s: pd.DataFrame, rng: np.random.Generator, means: list, scale: float) -> pd.DataFrame:
     m = s[~s["dropout"].to_numpy() & (s["cohort"].to_numpy(dtype=int) + 3 <= AS_OF_YEAR)]
     n = len(m)
     inst = m["inst"].to_numpy()
     mentor = rng.integers(1, 11, n)
     mu = (INTERNSHIP["mean"] + INTERNSHIP["ability"] * m["ability"].to_numpy()
-          + INTERNSHIP["integrated"] * m["treated"].to_numpy())
+          + INTERNSHIP["integrated"] * scale * m["treated"].to_numpy())
     score = _score(mu + INTERNSHIP["residual"] * rng.standard_normal(n))
     _expect(means, m, "internship", None, mu, INTERNSHIP["residual"] ** 2 + ROUNDING)
     rater = np.array([f"M{i + 1:02d}{k:02d}" for i, k in zip(inst, mentor, strict=False)], dtype=object)
@@ -224,11 +226,12 @@ def _by_program(treated: np.ndarray, **values: np.ndarray) -> dict:
     return out
 
 
-def _hsk(s: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.Series]:
+def _hsk(s: pd.DataFrame, rng: np.random.Generator, scale: float) -> tuple[pd.DataFrame, pd.Series]:
     m = s[(s["student_origin"] == "international").to_numpy() & s["graduation_year"].notna().to_numpy()]
     n = len(m)
     mean_gain = (
-        HSK["gain_mean"] + HSK["ability"] * m["ability"].to_numpy() + HSK["integrated"] * m["treated"].to_numpy()
+        HSK["gain_mean"] + HSK["ability"] * m["ability"].to_numpy()
+        + HSK["integrated"] * scale * m["treated"].to_numpy()
     )
     gain = mean_gain + HSK["residual"] * rng.standard_normal(n)
     level = np.clip(m["prior_hsk_level"].to_numpy(dtype=int) + np.round(np.maximum(gain, 0)), 1, 9).astype(int)
@@ -251,14 +254,16 @@ def _hsk(s: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.Se
     return frame, expected
 
 
-def _cbec(s: pd.DataFrame, rng: np.random.Generator, means: list) -> tuple[pd.DataFrame, dict, pd.Series]:
+def _cbec(s: pd.DataFrame, rng: np.random.Generator, means: list,
+          scale: float) -> tuple[pd.DataFrame, dict, pd.Series]:
+    effect = CBEC["integrated"] * scale
     m = s[~s["dropout"].to_numpy() & (s["cohort"].to_numpy(dtype=int) + 3 <= AS_OF_YEAR - 1)]
     n = len(m)
     treated = m["treated"].to_numpy()
     mu = CBEC["mean"] + CBEC["ability"] * m["ability"].to_numpy()
-    score = _score(mu + CBEC["integrated"] * treated + CBEC["residual"] * rng.standard_normal(n))
+    score = _score(mu + effect * treated + CBEC["residual"] * rng.standard_normal(n))
     passed = score >= CBEC["pass_mark"]
-    _expect(means, m, "cbec_certificate", None, mu + CBEC["integrated"] * treated, CBEC["residual"] ** 2 + ROUNDING)
+    _expect(means, m, "cbec_certificate", None, mu + effect * treated, CBEC["residual"] ** 2 + ROUNDING)
     frame = _frame(
         m["student_id"].to_numpy(dtype=object),
         "cbec_certificate",
@@ -275,8 +280,8 @@ def _cbec(s: pd.DataFrame, rng: np.random.Generator, means: list) -> tuple[pd.Da
     def p_pass(mean: np.ndarray) -> np.ndarray:
         return ndtr((mean - (CBEC["pass_mark"] - 0.5)) / CBEC["residual"])
 
-    att = float((p_pass(mu[treated] + CBEC["integrated"]) - p_pass(mu[treated])).mean()) if treated.any() else None
-    expected = pd.Series(p_pass(mu + CBEC["integrated"] * treated), index=m.index)
+    att = float((p_pass(mu[treated] + effect) - p_pass(mu[treated])).mean()) if treated.any() else None
+    expected = pd.Series(p_pass(mu + effect * treated), index=m.index)
     return frame, {"att_pass_probability": att, "n_treated_takers": int(treated.sum())}, expected
 
 
@@ -309,15 +314,15 @@ def _certification_truth(s: pd.DataFrame, hsk: pd.DataFrame, cbec: pd.Series) ->
     }
 
 
-def draw_assessments(design: Design, *, seed: int) -> AssessmentDraw:
-    """Draw every assessment row of the study and record the built-in effects."""
+def draw_assessments(design: Design, *, seed: int, effect_scale: float = 1.0) -> AssessmentDraw:
+    """Draw every assessment row of the study and record the built-in effects, each multiplied by ``effect_scale``."""
     rng = stream(seed, 3)
     s = design.students
     means: list[pd.DataFrame] = []
-    cbec, cbec_truth, cbec_expected = _cbec(s, rng, means)
-    capstone, capstone_expected = _capstone(s, rng, means)
-    parts = [*capstone, *_modules(s, rng, means), _internship(s, rng, means)]
-    hsk, hsk_expected = _hsk(s, rng)
+    cbec, cbec_truth, cbec_expected = _cbec(s, rng, means, effect_scale)
+    capstone, capstone_expected = _capstone(s, rng, means, effect_scale)
+    parts = [*capstone, *_modules(s, rng, means, effect_scale), _internship(s, rng, means, effect_scale)]
+    hsk, hsk_expected = _hsk(s, rng, effect_scale)
     parts += [hsk, cbec]
     table = pd.concat(parts, ignore_index=True).sort_values(
         ["student_id", "assessment", "component", "rater_role"], kind="stable", na_position="first"
@@ -332,7 +337,7 @@ def draw_assessments(design: Design, *, seed: int) -> AssessmentDraw:
                 "peer": 0.0,
                 "self": 0.0,
             },
-            "quality_model": dict(CAPSTONE),
+            "quality_model": scaled_effects(CAPSTONE, effect_scale),
             "expected_quality": capstone_expected,
             "definition": "score = clip(round(quality + leniency[role] + severity[rater] + noise[role]), 0, 100); "
             "quality = mean + ability*z_ability + institution*u_inst/sd(u) + residual*z + integrated*D; "
@@ -341,15 +346,16 @@ def draw_assessments(design: Design, *, seed: int) -> AssessmentDraw:
         },
         "certification": _certification_truth(s, hsk_expected, cbec_expected),
         "composite": _composite_truth(s, pd.concat(means, ignore_index=True)),
-        "module_exam": {"model": dict(EXAM), "integrated_effect_points": {k: v[1] for k, v in MODULES.items()}},
-        "internship": dict(INTERNSHIP),
+        "module_exam": {"model": dict(EXAM),
+                        "integrated_effect_points": {k: v[1] * effect_scale for k, v in MODULES.items()}},
+        "internship": scaled_effects(INTERNSHIP, effect_scale),
         "hsk": {
-            **HSK,
+            **scaled_effects(HSK, effect_scale),
             "definition": "level = clip(prior_hsk_level + round(max(gain, 0)), 1, 9); "
             "gain = gain_mean + ability*z + integrated*D + residual*z2",
         },
         "cbec_certificate": {
-            **CBEC,
+            **scaled_effects(CBEC, effect_scale),
             **cbec_truth,
             "definition": "score = clip(round(mean + ability*z + integrated*D + residual*z2), 0, 100);"
             " passed = score >= pass_mark",

@@ -20,6 +20,13 @@ adoption.  Because effects change with both ``g`` and ``t - g``, a two-way
 fixed-effects regression on institutions and cohorts is biased, while the
 group-time ATTs :math:`\\tau_k(g, t, 2)` are well defined.
 
+Every built-in effect of the integrated program (on the competency and
+satisfaction latents, the assessments and certificates, and the employment
+outcomes) is multiplied by the study's ``effect_scale`` :math:`\\lambda`
+(:data:`EFFECT_SCALE_RANGE`; 1 = the built-in effects, 0 = a null study), so
+here :math:`\\tau_k` becomes :math:`\\lambda\\tau_k`.  Effects on a log-odds or
+log scale are multiplied on that scale.
+
 Examples
 --------
 >>> round(competency_effect("intercultural_competence", 0, 2, 1.0), 3)
@@ -41,8 +48,10 @@ __all__ = [
     "VARIANCE",
     "WAVE_GROWTH",
     "COHORT_TREND",
+    "EFFECT_SCALE_RANGE",
     "group_multipliers",
     "competency_effect",
+    "scaled_effects",
 ]
 
 AS_OF = "2026-09-30"
@@ -83,6 +92,9 @@ VARIANCE: dict[str, float] = {
 }
 """Variance components of a competency latent at a wave; they sum to 1 (SD units)."""
 
+EFFECT_SCALE_RANGE = (0.0, 5.0)
+"""Smallest and largest ``effect_scale``: multiplier of every built-in effect of the integrated program."""
+
 STUDENT_SHARED = 0.6
 """Share of the student variance that comes from general ability (shared by instruments)."""
 
@@ -102,8 +114,20 @@ def group_multipliers(adoption_years: list[int]) -> dict[int, float]:
     return {g: round(1.2 - 0.4 * (g - years[0]) / span, 10) for g in years}
 
 
+def scaled_effects(params: dict[str, float], effect_scale: float, keys: tuple[str, ...] = ("integrated",)
+                   ) -> dict[str, float]:
+    """A copy of a parameter block with the program effects named by ``keys`` multiplied by ``effect_scale``.
+
+    Examples
+    --------
+    >>> scaled_effects({"mean": 68.0, "integrated": 3.0}, 0.5)
+    {'mean': 68.0, 'integrated': 1.5}
+    """
+    return {k: v * effect_scale if k in keys else v for k, v in params.items()}
+
+
 def competency_effect(instrument: str, exposure_years: np.ndarray | float, wave: np.ndarray | float,
-                      multiplier: np.ndarray | float) -> np.ndarray | float:
+                      multiplier: np.ndarray | float, effect_scale: float = 1.0) -> np.ndarray | float:
     """tau_k(g, t, w) for cohorts ``t = g + exposure_years`` (0 where exposure is negative).
 
     Parameters
@@ -116,6 +140,8 @@ def competency_effect(instrument: str, exposure_years: np.ndarray | float, wave:
         Survey wave 0, 1 or 2.
     multiplier
         The group multiplier m_g.
+    effect_scale
+        Multiplier of the base effect beta_k (the study's ``effect_scale``).
 
     Returns
     -------
@@ -131,6 +157,6 @@ def competency_effect(instrument: str, exposure_years: np.ndarray | float, wave:
     w = np.asarray(wave)
     share = np.select([w == 1, w == 2], [EXPOSURE_SHARE[1], EXPOSURE_SHARE[2]], EXPOSURE_SHARE[0])
     treated = np.nan_to_num(e, nan=-1.0) >= 0
-    out = np.where(treated, COMPETENCY_EFFECT[instrument] * share * multiplier
+    out = np.where(treated, COMPETENCY_EFFECT[instrument] * effect_scale * share * multiplier
                    * (1 + EFFECT_GROWTH * np.where(treated, e, 0.0)), 0.0)
     return float(out) if out.ndim == 0 else out

@@ -32,6 +32,7 @@ from scipy.special import ndtr
 
 from data_schema.codebook import Codebook
 from data_schema.synthetic.design import AS_OF_YEAR, Design, stream
+from data_schema.synthetic.effects import scaled_effects
 from data_schema.synthetic.likert import item_parameters, likert
 from data_schema.synthetic.surveys import long_block
 
@@ -117,10 +118,10 @@ def _follow_ups(s: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _sector_probabilities() -> dict:
+def _sector_probabilities(scale: float) -> dict:
     out = {}
     for program, d in (("integrated", 1.0), ("traditional", 0.0)):
-        z = {k: v["intercept"] + v["integrated"] * d for k, v in SECTOR.items()}
+        z = {k: v["intercept"] + v["integrated"] * scale * d for k, v in SECTOR.items()}
         total = sum(math.exp(v) for v in z.values())
         out[program] = {k: math.exp(v) / total for k, v in z.items()}
     return out
@@ -199,9 +200,13 @@ def _expected(f: pd.DataFrame, p: dict, responded: np.ndarray, table: pd.DataFra
 
 
 def draw_employment(
-    design: Design, book: Codebook, graduation_latent: np.ndarray | None, *, seed: int
+    design: Design, book: Codebook, graduation_latent: np.ndarray | None, *, seed: int, effect_scale: float = 1.0
 ) -> EmploymentDraw:
-    """Draw follow-ups of every graduate (respondents only are exported) and employer feedback."""
+    """Draw follow-ups of every graduate (respondents only are exported) and employer feedback.
+
+    ``effect_scale`` multiplies the program's effects on status, sector and salary (on the log-odds and log
+    scales) and on the employers' rating; the response model is a data-collection mechanism and is not scaled.
+    """
     rng = stream(seed, 4)
     s = design.students.copy()
     s["grad_latent"] = 0.0 if graduation_latent is None else np.nan_to_num(graduation_latent)
@@ -218,7 +223,7 @@ def draw_employment(
     names = list(STATUS)
     logits = np.column_stack(
         [
-            c["intercept"] + c["ability"] * a + c["integrated"] * d + c["after_6_months"] * (months > 6)
+            c["intercept"] + c["ability"] * a + c["integrated"] * effect_scale * d + c["after_6_months"] * (months > 6)
             for c in STATUS.values()
         ]
     )
@@ -226,13 +231,14 @@ def draw_employment(
     working = np.isin(status, ["employed", "self_employed"])
     sectors = list(SECTOR)
     sector = np.array(sectors)[
-        _softmax_draw(np.column_stack([c["intercept"] + c["integrated"] * d for c in SECTOR.values()]), rng)
+        _softmax_draw(np.column_stack([c["intercept"] + c["integrated"] * effect_scale * d for c in SECTOR.values()]),
+                      rng)
     ]
     log_s = (
         SALARY["log_base"]
         + SALARY["per_graduation_year"] * (f["graduation_year"].to_numpy(dtype=float) - 2020)
         + SALARY["ability"] * a
-        + SALARY["integrated"] * d
+        + SALARY["integrated"] * effect_scale * d
         + SALARY["cbec"] * (sector == "cbec")
         + SALARY["cultural_exchange"] * (sector == "cultural_exchange")
         + SALARY["month_36"] * (months == 36)
@@ -247,7 +253,7 @@ def draw_employment(
         f["nationality"].to_numpy(),
         np.where(~intl & (rng.random(n) < 0.08), rng.choice(np.array(ABROAD), n), "cn"),
     )
-    perf_mean = 0.5 * a + 0.3 * f["grad_latent"].to_numpy() + EMPLOYER_EFFECT * d
+    perf_mean = 0.5 * a + 0.3 * f["grad_latent"].to_numpy() + EMPLOYER_EFFECT * effect_scale * d
     perf = perf_mean + 0.8 * rng.standard_normal(n)
     satisfaction = 1 + (perf[:, None] > SATISFACTION_CUTS).sum(axis=1)
     employed = status == "employed"
@@ -284,7 +290,7 @@ def draw_employment(
     )
     probs = np.exp(logits - logits.max(axis=1, keepdims=True))
     probs /= probs.sum(axis=1, keepdims=True)
-    share = _sector_probabilities()
+    share = _sector_probabilities(effect_scale)
     by_row = {k: np.where(d > 0, share["integrated"][k], share["traditional"][k]) for k in SECTOR}
     expected = {
         "respond": 1 / (1 + np.exp(-eta)),
@@ -304,17 +310,17 @@ def draw_employment(
             "+ months[m]); non-respondents have no row",
         },
         "status_model": {
-            "coefficients": STATUS,
+            "coefficients": {k: scaled_effects(v, effect_scale) for k, v in STATUS.items()},
             "baseline": "seeking",
             "definition": "multinomial logit; after_6_months applies at 12 and 36 months",
         },
         "sector_model": {
-            "coefficients": SECTOR,
-            "probabilities_given_working": _sector_probabilities(),
+            "coefficients": {k: scaled_effects(v, effect_scale) for k, v in SECTOR.items()},
+            "probabilities_given_working": share,
             "definition": "sector of a working graduate depends on the program only",
         },
         "salary_model": {
-            **SALARY,
+            **scaled_effects(SALARY, effect_scale),
             "definition": "log(salary) = log_base + per_graduation_year*(graduation_year-2020)"
             " + ability*z + integrated*D + cbec + cultural_exchange + month_36 + residual; "
             "rounded to 10 CNY; missing completely at random with probability 'missing'",
@@ -328,7 +334,7 @@ def draw_employment(
         "population as outcomes.INDICATORS defines it (salary: median of the log-normal mixture)",
         "employer_feedback": {
             "wave": EMPLOYER_WAVE,
-            "effect_latent": EMPLOYER_EFFECT,
+            "effect_latent": EMPLOYER_EFFECT * effect_scale,
             "definition": "performance = 0.5*ability + 0.3*graduation competency + effect*D + "
             "0.8*z; employers of graduates employed at 12 months answer with "
             "probability 0.7; items use performance / sd(performance)",

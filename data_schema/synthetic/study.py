@@ -29,6 +29,7 @@ from data_schema.synthetic.effects import (
     COHORT_TREND,
     COMPETENCY_EFFECT,
     EFFECT_GROWTH,
+    EFFECT_SCALE_RANGE,
     EXPOSURE_SHARE,
     STUDENT_SHARED,
     VARIANCE,
@@ -124,7 +125,7 @@ def _design_truth(design: Design, args: dict) -> dict:
     }
 
 
-def _competency_truth(draw_truth: dict) -> dict:
+def _competency_truth(draw_truth: dict, effect_scale: float) -> dict:
     return {
         "definition": ("theta = wave_growth[w] + cohort_trend*(cohort - first_cohort) + u_institution + v_class "
                        "+ student + occasion + tau; tau = base_effect[k] * exposure_share[w] * group_multiplier[g] "
@@ -133,7 +134,7 @@ def _competency_truth(draw_truth: dict) -> dict:
                        "treated wave-2 respondents of E[scale score | theta] - E[scale score | theta - tau], the "
                        "scale score being the mean of the items after reverse coding. Unit of the DiD: institution;"
                        " time: entry cohort; outcome: wave-2 score."),
-        "base_effect": COMPETENCY_EFFECT,
+        "base_effect": {k: v * effect_scale for k, v in COMPETENCY_EFFECT.items()},
         "exposure_share": EXPOSURE_SHARE,
         "effect_growth": EFFECT_GROWTH,
         "wave_growth": WAVE_GROWTH,
@@ -142,9 +143,10 @@ def _competency_truth(draw_truth: dict) -> dict:
     }
 
 
-def _check_scenario(baseline_gap: float, differential_attrition: float) -> None:
+def _check_scenario(baseline_gap: float, differential_attrition: float, effect_scale: float) -> None:
     for name, value, low, high in (("baseline_gap", baseline_gap, -1.0, 1.0),
-                                   ("differential_attrition", differential_attrition, 0.0, 0.9)):
+                                   ("differential_attrition", differential_attrition, 0.0, 0.9),
+                                   ("effect_scale", effect_scale, *EFFECT_SCALE_RANGE)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
             raise ConfigError(f"{name} must be a number from {low:g} to {high:g}, got {value!r}")
 
@@ -152,7 +154,7 @@ def _check_scenario(baseline_gap: float, differential_attrition: float) -> None:
 def generate_study(out_dir: str | Path, *, seed: int = 20261122, messy: bool = False, n_institutions: int = 8,
                    students_per_class: int = 30, classes_per_cohort: int = 2, first_cohort: int = 2016,
                    n_cohorts: int = 8, intercept_shift: InterceptShift | None = None, baseline_gap: float = 0.0,
-                   differential_attrition: float = 0.0) -> SyntheticStudy:
+                   differential_attrition: float = 0.0, effect_scale: float = 1.0) -> SyntheticStudy:
     """Draw and write a synthetic CBEC-ICE evaluation study with known effects.
 
     Parameters
@@ -179,6 +181,15 @@ def generate_study(out_dir: str | Path, *, seed: int = 20261122, messy: bool = F
     differential_attrition
         Extra share of integrated students who do not answer the wave-2 survey (0 to 0.9; default 0; the
         WWC differential-attrition scenario).
+    effect_scale
+        Multiplier of every built-in effect of the integrated program (0 to 5; default 1): on the competency
+        and satisfaction latents, the module exam, internship, portfolio, HSK and certificate scores, and the
+        employment status, sector, salary and employer rating (log-odds and log effects on their own scale).
+        0 draws a null study; one seed draws the same students and wave-0 answers at every scale (common
+        random numbers).  ``truth.json`` holds the scaled effects and, when it is not 1,
+        ``design.arguments.effect_scale`` (absent means 1, so the default study's files are unchanged).
+        Not scaled: the design, ``baseline_gap``, ``differential_attrition``, ``intercept_shift`` and the
+        follow-up response model (higher response of integrated graduates).
 
     Returns
     -------
@@ -187,7 +198,7 @@ def generate_study(out_dir: str | Path, *, seed: int = 20261122, messy: bool = F
     Raises
     ------
     ConfigError
-        When a size is outside its range.
+        When a size, ``baseline_gap``, ``differential_attrition`` or ``effect_scale`` is outside its range.
 
     Notes
     -----
@@ -200,15 +211,18 @@ def generate_study(out_dir: str | Path, *, seed: int = 20261122, messy: bool = F
             "classes_per_cohort": classes_per_cohort, "first_cohort": first_cohort, "n_cohorts": n_cohorts,
             "intercept_shift": None if intercept_shift is None else intercept_shift.to_dict(),
             "baseline_gap": baseline_gap, "differential_attrition": differential_attrition}
-    _check_scenario(baseline_gap, differential_attrition)
+    _check_scenario(baseline_gap, differential_attrition, effect_scale)
+    if effect_scale != 1.0:
+        args["effect_scale"] = effect_scale
     design = make_design(seed=seed, n_institutions=n_institutions, students_per_class=students_per_class,
                          classes_per_cohort=classes_per_cohort, first_cohort=first_cohort, n_cohorts=n_cohorts,
                          baseline_gap=baseline_gap)
     books = builtin_codebooks()
     surveys = draw_surveys(design, books, seed=seed, intercept_shift=intercept_shift,
-                           differential_attrition=differential_attrition)
-    assessments = draw_assessments(design, seed=seed)
-    employment = draw_employment(design, books["employer_feedback"], surveys.graduation_latent, seed=seed)
+                           differential_attrition=differential_attrition, effect_scale=effect_scale)
+    assessments = draw_assessments(design, seed=seed, effect_scale=effect_scale)
+    employment = draw_employment(design, books["employer_feedback"], surveys.graduation_latent, seed=seed,
+                                 effect_scale=effect_scale)
     frames = {
         "students": design.students[list(STUDENT_COLUMNS)],
         "survey_responses": pd.concat([surveys.table, employment.feedback], ignore_index=True),
@@ -244,7 +258,7 @@ def generate_study(out_dir: str | Path, *, seed: int = 20261122, messy: bool = F
     truth = {
         "design": _design_truth(design, args),
         "variance_components": {**VARIANCE, "student_shared_ability_share": STUDENT_SHARED},
-        "competencies": _competency_truth(surveys.truth),
+        "competencies": _competency_truth(surveys.truth, effect_scale),
         "items": {k: p.to_dict() for k, p in surveys.params.items()},
         "surveys": {"waves": WAVES, "unit_nonresponse": UNIT_NONRESPONSE, "item_nonresponse": ITEM_NONRESPONSE,
                     "definition": "missing completely at random; a skipped wave has no rows, a skipped item an "

@@ -174,10 +174,13 @@ def _offset(shift: InterceptShift | None, instrument: str, params: ItemParameter
 
 
 def draw_surveys(design: Design, books: dict[str, Codebook], *, seed: int,
-                 intercept_shift: InterceptShift | None = None, differential_attrition: float = 0.0) -> SurveyDraw:
+                 intercept_shift: InterceptShift | None = None, differential_attrition: float = 0.0,
+                 effect_scale: float = 1.0) -> SurveyDraw:
     """Draw the competency instruments (waves 0-2) and programme satisfaction (wave 2).
 
-    ``differential_attrition`` is the extra share of integrated students who do not answer wave 2.
+    ``differential_attrition`` is the extra share of integrated students who do not answer wave 2;
+    ``effect_scale`` multiplies the program's effects on the competency and satisfaction latents (the
+    ``intercept_shift``, a measurement artefact, is not scaled).
     """
     rng = stream(seed, 2)
     s = design.students
@@ -200,7 +203,7 @@ def draw_surveys(design: Design, books: dict[str, Codebook], *, seed: int,
         student = ability_part(s, rng)
         reliability[k] = {}
         for w in range(3):
-            tau = competency_effect(k, s["exposure"].to_numpy(), w, m_g)
+            tau = competency_effect(k, s["exposure"].to_numpy(), w, m_g, effect_scale)
             theta = base + student + WAVE_GROWTH[w] + np.sqrt(VARIANCE["occasion"]) * rng.standard_normal(n) + tau
             rows = answered[:, w]
             off = None if offset is None else offset[rows]
@@ -216,14 +219,14 @@ def draw_surveys(design: Design, books: dict[str, Codebook], *, seed: int,
                              - expected_score(theta[hit] - tau[hit], params[k], off_hit))
                 truth[k] = _cell_truth(design, rows, tau, gain)
     sat = (s["u_inst"].to_numpy() + np.sqrt(0.9) * (0.4 * s["ability"].to_numpy()
-           + np.sqrt(0.84) * rng.standard_normal(n)) + SATISFACTION_EFFECT * s["treated"].to_numpy())
+           + np.sqrt(0.84) * rng.standard_normal(n)) + SATISFACTION_EFFECT * effect_scale * s["treated"].to_numpy())
     book = books["programme_satisfaction"]
     params[book.id] = item_parameters(book, stream(seed, 110))
     rows = answered[:, 2]
     blocks.append(long_block(ids[rows], book.id, 2, params[book.id], likert(sat[rows], params[book.id], rng), rng,
                              dates[2][rows]))
     reliability[book.id] = {2: population_alpha(sat[rows], params[book.id])}
-    truth["programme_satisfaction"] = {"effect_latent": SATISFACTION_EFFECT, "wave": 2}
+    truth["programme_satisfaction"] = {"effect_latent": SATISFACTION_EFFECT * effect_scale, "wave": 2}
     table = pd.concat(blocks, ignore_index=True)
     grad_latent[s["graduation_year"].isna().to_numpy()] = np.nan
     return SurveyDraw(table, params, grad_latent, truth, reliability)
