@@ -113,6 +113,16 @@ def test_improvement_index_cohen_u3(d, u3):
     assert es.improvement_index == pytest.approx(u3 - 50, abs=0.05)
 
 
+def test_improvement_index_handbook_worked_example():
+    # WWC Procedures and Standards Handbook v2.0 (December 2008), Appendix F "Computation of the Improvement
+    # Index" (ies.ed.gov/ncee/wwc/references/iDocViewer/Doc.aspx?docId=19&tocId=12, web-archived copy):
+    # "an effect size of 0.25 ... would correspond to a U3 of 60% ... an improvement index of 10 percentile
+    # points".  Printed to whole percents: tolerance 0.5.
+    assert improvement_index(0.25) == pytest.approx(10, abs=0.5)
+    assert improvement_index(0.25) + 50 == pytest.approx(60, abs=0.5)
+    assert improvement_index(-0.25) == pytest.approx(-10, abs=0.5)
+
+
 def test_adjusted_g_from_ols_coefficient():
     import statsmodels.formula.api as smf
 
