@@ -3,6 +3,8 @@
 Use as ``from analyses import mixed`` and call ``mixed.fit(data, "score ~ wave * program",
 groups="student_id", re_formula="~ wave")``; then ``mixed.satterthwaite(result)``, ``mixed.icc(result)``,
 ``mixed.likelihood_ratio_test(reduced, full)``, ``mixed.profile_intervals(result)`` and the rest.
+``mixed.fit`` also takes an Ibis table (DuckDB, Spark, ...) for a model with one grouping factor: the engine
+computes the per-group sums and the rows stay in it.
 """
 
 from analyses.mixed.covariance import RandomLevel, ThetaLayout

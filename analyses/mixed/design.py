@@ -29,7 +29,7 @@ from analyses.mixed.covariance import RandomLevel, ThetaLayout
 from data_schema.arguments import check_columns
 from data_schema.errors import ArgumentError, EstimationError
 
-__all__ = ["MixedDesign", "build_design", "vc_column"]
+__all__ = ["MixedDesign", "build_design", "check_rank", "check_sizes", "vc_column"]
 
 _VC_FORMULA = re.compile(r"^\s*0\s*\+\s*C\(\s*([^()]+?)\s*\)\s*$")
 
@@ -126,8 +126,14 @@ def _is_nested(fine: np.ndarray, coarse: np.ndarray) -> bool:
     return pairs.size == np.unique(fine).size
 
 
-def _check_rank(x: np.ndarray, names: tuple[str, ...]) -> None:
-    gram = x.T @ x
+def check_rank(gram: np.ndarray, names: tuple[str, ...]) -> None:
+    """Raise unless the fixed-effect Gram matrix ``X'X`` has full rank (an unpivoted Cholesky, column by column).
+
+    Raises
+    ------
+    EstimationError
+        Naming the first column that is a linear combination of the columns before it.
+    """
     p = gram.shape[0]
     low = np.zeros_like(gram)
     for j in range(p):
@@ -186,7 +192,7 @@ def build_design(data: pd.DataFrame, formula: str, *, groups: str, re_formula: s
         raise ArgumentError(f"formula={formula!r} must have one numeric response column")
     x = np.asarray(mm.rhs, dtype=float)
     x_names = tuple(str(c) for c in mm.rhs.columns)
-    _check_rank(x, x_names)
+    check_rank(x.T @ x, x_names)
     z, z_names = _random_design(frame, re_formula)
     top = _codes(frame[groups])
     comps = tuple(_codes(frame[groups], frame[c]) for c in vc_cols)
@@ -194,13 +200,19 @@ def build_design(data: pd.DataFrame, formula: str, *, groups: str, re_formula: s
     levels = (RandomLevel(groups, z_names), *(RandomLevel(name, ("Intercept",)) for name in vc))
     design = MixedDesign(y, x, x_names, str(mm.lhs.columns[0]), top, z, comps, ThetaLayout(levels), nested,
                          int((~keep).sum()), frame, tuple(vc_cols))
-    _check_sizes(design)
+    check_sizes(design.layout, design.n_groups, design.n_obs)
     return design
 
 
-def _check_sizes(design: MixedDesign) -> None:
-    n = design.n_obs
-    for lev, m in zip(design.layout.levels, design.n_groups, strict=True):
+def check_sizes(layout: ThetaLayout, n_groups: tuple[int, ...], n: int) -> None:
+    """Raise unless every level has two or more groups and fewer random effects than observations.
+
+    Raises
+    ------
+    EstimationError
+        For a level with fewer than two groups, or as many random effects as observations.
+    """
+    for lev, m in zip(layout.levels, n_groups, strict=True):
         if m < 2:
             raise EstimationError(f"the random-effect level {lev.name!r} has {m} group; a variance needs at least "
                                   "two groups: drop the level or add data")

@@ -18,6 +18,7 @@ import contextlib
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -43,8 +44,13 @@ from analyses.mixed.optimize import (
 )
 from analyses.mixed.profile import ProfiledDeviance
 from analyses.mixed.result import MixedResult
+from analyses.mixed.table_engine import TableModel, table_model
 from data_schema.arguments import check_choice
+from data_schema.engine import is_engine_table
 from data_schema.errors import ArgumentError
+
+if TYPE_CHECKING:
+    from ibis.expr.types import Table
 
 __all__ = ["fit"]
 
@@ -61,7 +67,7 @@ def _one_blas_thread() -> Iterator[None]:
         yield
 
 
-def fit(data: pd.DataFrame, formula: str, *, groups: str, re_formula: str | None = None,
+def fit(data: pd.DataFrame | Table, formula: str, *, groups: str, re_formula: str | None = None,
         vc: Mapping[str, str] | None = None, reml: bool = True,
         optimizers: Sequence[Optimizer] = ("lbfgsb", "nelder_mead")) -> MixedResult:
     """Linear mixed model with random effects for ``groups`` and variance components nested in it.
@@ -70,7 +76,9 @@ def fit(data: pd.DataFrame, formula: str, *, groups: str, re_formula: str | None
     ----------
     data
         Long data, one row an observation; rows with a missing used value are dropped (counted in
-        ``n_dropped``).
+        ``n_dropped``).  A pandas DataFrame, or an Ibis table (DuckDB, Spark, PostgreSQL, ...) for a model
+        with one grouping factor and no ``vc``: the engine then computes the per-group sums and only they
+        leave it (see the Notes).
     formula
         Fixed effects, a formulaic formula with the response: ``"score ~ wave * program"``.
     groups
@@ -101,7 +109,8 @@ def fit(data: pd.DataFrame, formula: str, *, groups: str, re_formula: str | None
     Raises
     ------
     ArgumentError
-        For a malformed formula, an unknown optimizer or ``vc`` column.
+        For a malformed formula, an unknown optimizer or ``vc`` column; on an engine table, for ``vc`` or a
+        formula term the engine path does not cover.
     ColumnError
         When ``groups`` is not a column of ``data``.
     EstimationError
@@ -136,8 +145,21 @@ def fit(data: pd.DataFrame, formula: str, *, groups: str, re_formula: str | None
     A diagonal element of ``T_l`` enters only through its square, so on its bound (a singular fit) its
     derivative is zero and an optimizer that lands there can stay although the deviance decreases inside;
     the best optimum is therefore probed off every bound it sits on and, where a probe is lower, every
-    optimizer is restarted from it (:func:`~analyses.mixed.optimize.escape_boundary`).  One Newton step
-    then polishes the best optimum, and its gradient and Hessian are checked as lme4's ``checkConv`` does.
+    optimizer is restarted from it (:func:`~analyses.mixed.optimize.escape_boundary`).  Newton steps
+    then polish the best optimum (guided by the analytic gradient where there is one, see
+    :func:`~analyses.mixed.optimize.newton_polish`), and its gradient and Hessian are checked as lme4's
+    ``checkConv`` does.
+
+    On an engine table the model must have one grouping factor (no ``vc``), a fixed-effects formula of
+    numeric, boolean and string (categorical, expanded to the formula's 0/1 indicators after one
+    ``distinct`` query for its levels) columns combined by ``+``, ``:``, ``*`` with or without an
+    intercept, and a random-effects formula of numeric columns (a random intercept, slopes, or both).
+    The engine returns per group ``n_g``, ``Z_g'Z_g``, ``Z_g'X_g``, ``Z_g'y_g``, ``X_g'X_g``, ``X_g'y_g``
+    and ``y_g'y_g`` (:func:`data_schema.engine.group_sums`), and the same nested engine runs from them
+    (:mod:`analyses.mixed.table_engine`), so the result has the same fields, and the same numbers up to
+    rounding, as on the rows.  Its ``engine`` keeps the sums, not the rows: :func:`r2_nakagawa` and
+    :func:`design_effect` are computed from them, while helpers that rebuild the design row by row
+    (:func:`growth_trajectories`) raise an ``ArgumentError`` for an engine table.
 
     References
     ----------
@@ -150,6 +172,8 @@ def fit(data: pd.DataFrame, formula: str, *, groups: str, re_formula: str | None
         raise ArgumentError("optimizers is empty; give at least one of 'lbfgsb', 'nelder_mead', 'powell'")
     for name in optimizers:
         check_choice("optimizers", name, OPTIMIZERS)
+    if is_engine_table(data):
+        return _fit_table(data, formula, groups, re_formula, vc, reml, optimizers)
     design = build_design(data, formula, groups=groups, re_formula=re_formula, vc=vc)
     vc_pairs = tuple(zip(tuple(vc or {}), design.component_columns, strict=True))
     with _one_blas_thread():
@@ -169,6 +193,20 @@ def fit(data: pd.DataFrame, formula: str, *, groups: str, re_formula: str | None
             method = "statsmodels MixedLM fallback"
     _warn(conv)
     return _result(design, engine, theta, conv, formula, groups, re_formula, vc_pairs, reml, method)
+
+
+def _fit_table(table: Table, formula: str, groups: str, re_formula: str | None, vc: Mapping[str, str] | None,
+               reml: bool, optimizers: tuple[Optimizer, ...]) -> MixedResult:
+    if vc:
+        raise ArgumentError(f"vc={dict(vc)!r}: variance components nested in the groups are fitted from the rows "
+                            "only; on an engine table fit one grouping factor (groups= with re_formula=), or pass "
+                            "a pandas DataFrame")
+    model = table_model(table, formula, groups=groups, re_formula=re_formula)
+    with _one_blas_thread():
+        conv, theta = _fit_fast(model.engine, model.layout, reml, optimizers)
+    _warn(conv, stacklevel=4)
+    method = f"nested sufficient-statistics engine, group sums computed in {model.engine.backend}"
+    return _result(model, model.engine, theta, conv, formula, groups, re_formula, (), reml, method)
 
 
 def _fit_fast(engine: NestedDeviance, layout: ThetaLayout, reml: bool,
@@ -238,22 +276,22 @@ def _singular_text(layout: ThetaLayout, theta: np.ndarray) -> str:
             "component as not identified")
 
 
-def _warn(conv: Convergence) -> None:
+def _warn(conv: Convergence, stacklevel: int = 3) -> None:
     for message in conv.messages:
         if message.startswith("boundary (singular) fit"):
-            warnings.warn(message, SingularFitWarning, stacklevel=3)
+            warnings.warn(message, SingularFitWarning, stacklevel=stacklevel)
         elif message in conv.check.messages:
             warnings.warn(f"the optimum failed a convergence check: {message}", ConvergenceCheckWarning,
-                          stacklevel=3)
+                          stacklevel=stacklevel)
 
 
-def _result(design: MixedDesign, engine: ProfiledDeviance, theta: np.ndarray, conv: Convergence, formula: str,
-            groups: str, re_formula: str | None, vc_pairs: tuple[tuple[str, str], ...], reml: bool,
+def _result(design: MixedDesign | TableModel, engine: ProfiledDeviance, theta: np.ndarray, conv: Convergence,
+            formula: str, groups: str, re_formula: str | None, vc_pairs: tuple[tuple[str, str], ...], reml: bool,
             method: str) -> MixedResult:
     terms = engine.terms(theta)
     sigma = terms.sigma(reml=reml)
     crit = terms.criterion(reml=reml)
-    k = design.x.shape[1] + theta.size + 1
+    k = len(design.x_names) + theta.size + 1
     covs = tuple(design.layout.covariances(theta, sigma))
     method = f"{'REML' if reml else 'ML'}, {method}"
     return MixedResult(formula, groups, re_formula, vc_pairs, reml, design.response, design.x_names, terms.beta,

@@ -153,7 +153,8 @@ def growth_trajectories(data: pd.DataFrame, result: MixedResult, *, time: str, p
     Raises
     ------
     ArgumentError
-        When the formula has covariates not given in ``at``, or ``data`` is not the model's data.
+        When the formula has covariates not given in ``at``, or ``data`` is not the model's data, or is an
+        engine table (the formula's encoding is rebuilt from the rows: pass them as a pandas DataFrame).
 
     Notes
     -----

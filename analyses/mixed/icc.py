@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -32,10 +32,15 @@ import pandas as pd
 from analyses.mixed.intervals import CRITERIA, profile_limits
 from analyses.mixed.model_data import design_of
 from analyses.mixed.result import MixedResult
+from analyses.mixed.table_engine import GroupSumsDeviance, same_table
 from analyses.tidy import tidy_frame
 from data_schema.arguments import check_choice
+from data_schema.engine import is_engine_table
 from data_schema.errors import ArgumentError, EstimationError
 from data_schema.json_safe import json_safe
+
+if TYPE_CHECKING:
+    from ibis.expr.types import Table
 
 __all__ = ["IccResult", "DesignEffect", "icc", "variance_decomposition", "design_effect", "design_effect_from_summary"]
 
@@ -254,19 +259,26 @@ def design_effect_from_summary(icc: float | Sequence[float], cluster_size: float
     return float(1.0 + np.sum((size - 1.0) * rho))
 
 
-def design_effect(data: pd.DataFrame, result: MixedResult) -> DesignEffect:
+def design_effect(data: pd.DataFrame | Table, result: MixedResult) -> DesignEffect:
     """Design effect of the sample in ``data`` for a mean, from the fitted model's variance shares.
 
     Parameters
     ----------
     data
-        The rows the model was fitted to (for the group sizes).
+        The rows the model was fitted to (for the group sizes): a pandas DataFrame, or the engine table of a
+        model fitted to one (the group sizes are then the model's group counts).
     result
         A random-intercept model fitted to ``data``.
 
     Returns
     -------
     DesignEffect
+
+    Raises
+    ------
+    ArgumentError
+        When ``data`` is not the data the model was fitted to, or an engine table for a model fitted to a
+        DataFrame.
 
     Notes
     -----
@@ -280,9 +292,18 @@ def design_effect(data: pd.DataFrame, result: MixedResult) -> DesignEffect:
     Kish, L. (1965). *Survey Sampling*. Wiley.
     """
     decomposition = variance_decomposition(result)
-    design = design_of(data, result)
-    n = design.n_obs
-    sizes = np.array([float((np.bincount(c) ** 2).sum()) / n for c in (design.groups, *design.components)])
+    if is_engine_table(data):
+        if not isinstance(result.engine, GroupSumsDeviance):
+            raise ArgumentError("the model was fitted to a pandas DataFrame, but data is an engine table; pass the "
+                                "DataFrame the model was fitted to")
+        same_table(data, result.engine)
+        counts = [result.engine.group_sizes]
+        n = result.n_obs
+    else:
+        design = design_of(data, result)
+        counts = [np.bincount(c) for c in (design.groups, *design.components)]
+        n = design.n_obs
+    sizes = np.array([float((np.asarray(c, dtype=float) ** 2).sum()) / n for c in counts])
     shares = decomposition["share"].to_numpy()[:-1]
     deff = float(1.0 + np.sum((sizes - 1.0) * shares))
     return DesignEffect(tuple(lev.name for lev in result.levels), shares, sizes, deff, n, n / deff)

@@ -185,6 +185,49 @@ class NestedDeviance:
             self._seg.append([_starts(node_of_obs[a][st]) for a in range(lvl + 1, len(fine))])
         self._zz_total = self._zz[0][0].sum(axis=2)
 
+    @classmethod
+    def from_group_blocks(cls, zz: np.ndarray, zw: np.ndarray, ww: np.ndarray, r: np.ndarray, c: np.ndarray,
+                          n_obs: int, layout: ThetaLayout) -> NestedDeviance:
+        """The engine of one grouping level from its per-group blocks, without the rows.
+
+        Parameters
+        ----------
+        zz
+            ``Z_g'Z_g`` per group, ``(q, q, m)``.
+        zw
+            ``Z_g'W_g`` per group, ``(q, p + 1, m)``, with ``W = [X R^-1, y - X R^-1 c]``.
+        ww
+            ``W'W``, ``(p + 1, p + 1)``.
+        r, c
+            Any invertible upper-triangular ``R`` (``p x p``) and vector ``c`` defining ``W``; the row
+            constructor uses ``X = QR`` and ``c = Q'y`` (:func:`~analyses.mixed.profile.orthogonal_fixed`),
+            but every quantity the engine returns is the same for any choice (see the Notes).
+        n_obs
+            Number of observations.
+        layout
+            The theta layout of the one level.
+
+        Notes
+        -----
+        ``W`` is an invertible linear recombination of ``[X, y]``: ``y - X beta = W [c - R beta; 1]``, so ``V``
+        and the residual are unchanged, ``beta = R^-1 (c + gamma)`` and ``X'V^-1X = R' (Q'V^-1Q) R``
+        whatever ``R`` and ``c`` are; their choice affects only rounding.
+        """
+        if len(layout.levels) != 1 or zz.shape[0] != layout.levels[0].q:
+            raise EstimationError("per-group blocks build the engine of one grouping level with q random effects "
+                                  f"each; got {len(layout.levels)} levels and blocks for {zz.shape[0]} effects")
+        self = cls.__new__(cls)
+        self.layout = layout
+        self.n_obs, self.n_fixed = int(n_obs), int(r.shape[0])
+        self._r, self._c = np.asarray(r, dtype=float), np.asarray(c, dtype=float)
+        self._last = None
+        self._ww = np.asarray(ww, dtype=float)
+        self.n_groups = (int(zz.shape[2]),)
+        self._q = [int(zz.shape[0])]
+        self._zz, self._zw, self._seg = [[np.asarray(zz, dtype=float)]], [np.asarray(zw, dtype=float)], [[]]
+        self._zz_total = self._zz[0][0].sum(axis=2)
+        return self
+
     @staticmethod
     def _sum(za: np.ndarray, zb: np.ndarray, starts: np.ndarray) -> np.ndarray:
         """Per-group ``za' zb`` as ``(q_a, q_b, m)``."""

@@ -18,14 +18,21 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from analyses.mixed.model_data import design_of
 from analyses.mixed.result import MixedResult
+from analyses.mixed.table_engine import GroupSumsDeviance, same_table
 from analyses.tidy import tidy_frame
+from data_schema.engine import is_engine_table
+from data_schema.errors import ArgumentError
 from data_schema.json_safe import json_safe
+
+if TYPE_CHECKING:
+    from ibis.expr.types import Table
 
 __all__ = ["R2Result", "r2_nakagawa"]
 
@@ -78,13 +85,14 @@ class R2Result:
         return json_safe({k: getattr(self, k) for k in self.__dataclass_fields__})
 
 
-def r2_nakagawa(data: pd.DataFrame, result: MixedResult) -> R2Result:
+def r2_nakagawa(data: pd.DataFrame | Table, result: MixedResult) -> R2Result:
     """Marginal and conditional R² of a linear mixed model.
 
     Parameters
     ----------
     data
-        The rows the model was fitted to.
+        The rows the model was fitted to: a pandas DataFrame, or the engine table of a model fitted to one
+        (then computed from the model's group sums, without the rows).
     result
         The fitted model (random intercepts, slopes and nested components all allowed).
 
@@ -95,7 +103,8 @@ def r2_nakagawa(data: pd.DataFrame, result: MixedResult) -> R2Result:
     Raises
     ------
     ArgumentError
-        When ``data`` is not the data the model was fitted to.
+        When ``data`` is not the data the model was fitted to, or an engine table for a model fitted to a
+        DataFrame.
 
     Notes
     -----
@@ -103,7 +112,9 @@ def r2_nakagawa(data: pd.DataFrame, result: MixedResult) -> R2Result:
               R^2_c = \\frac{\\sigma^2_f + \\sum_l \\sigma^2_l}{\\sigma^2_f + \\sum_l \\sigma^2_l + \\sigma^2_e},
 
     with :math:`\\sigma^2_f = \\mathrm{var}(X\\hat\\beta)` and :math:`\\sigma^2_l = \\mathrm{tr}(\\Sigma_l Z_l'Z_l)/n`
-    (Nakagawa & Schielzeth 2013, eqs. 26-27; Johnson 2014, eq. 10).
+    (Nakagawa & Schielzeth 2013, eqs. 26-27; Johnson 2014, eq. 10).  From group sums,
+    :math:`\\sigma^2_f = \\hat\\beta' S_X \\hat\\beta` with :math:`S_X` the sample covariance of the columns of
+    :math:`X`, and :math:`Z'Z` is the sum of the groups' :math:`Z_g'Z_g`.
 
     References
     ----------
@@ -112,13 +123,28 @@ def r2_nakagawa(data: pd.DataFrame, result: MixedResult) -> R2Result:
     Johnson, P. C. D. (2014). Extension of Nakagawa & Schielzeth's R²GLMM to random slopes models. *Methods in
     Ecology and Evolution*, 5(9), 944-946.
     """
-    design = design_of(data, result)
-    n = design.n_obs
-    var_fixed = float(np.var(design.x @ result.beta, ddof=1))
-    z_top = np.ones((n, 1)) if design.z is None else design.z
-    var_random = [float(np.trace(result.covariances[0] @ (z_top.T @ z_top)) / n)]
+    if is_engine_table(data):
+        var_fixed, ztz, n = _from_sums(data, result)
+    else:
+        design = design_of(data, result)
+        n = design.n_obs
+        var_fixed = float(np.var(design.x @ result.beta, ddof=1))
+        z_top = np.ones((n, 1)) if design.z is None else design.z
+        ztz = z_top.T @ z_top
+    var_random = [float(np.trace(result.covariances[0] @ ztz) / n)]
     var_random += [float(c[0, 0]) for c in result.covariances[1:]]
     var_res = float(result.sigma ** 2)
     total = var_fixed + sum(var_random) + var_res
     return R2Result(var_fixed / total, (var_fixed + sum(var_random)) / total, var_fixed,
                     tuple(lev.name for lev in result.levels), np.array(var_random), var_res, n)
+
+
+def _from_sums(data: Table, result: MixedResult) -> tuple[float, np.ndarray, int]:
+    """``var(X beta)``, ``Z'Z`` and ``n`` from the group sums of a model fitted to an engine table."""
+    engine = result.engine
+    if not isinstance(engine, GroupSumsDeviance):
+        raise ArgumentError("the model was fitted to a pandas DataFrame, but data is an engine table; pass the "
+                            "DataFrame the model was fitted to")
+    same_table(data, engine)
+    beta = np.asarray(result.beta, dtype=float)
+    return float(beta @ engine.x_cov @ beta), engine.ztz, result.n_obs
