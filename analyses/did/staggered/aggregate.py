@@ -54,7 +54,8 @@ class _Parts:
         self.values, self.row_code = np.unique(result.row_group, return_inverse=True)
         self.cell_code = np.searchsorted(self.values, self.g)
         self.w = result.row_weight
-        self.pg = np.bincount(self.row_code, weights=self.w, minlength=len(self.values)) / len(self.w)
+        self.pg = np.zeros(len(self.values))  # the weighted group shares; only treated cohorts' are used
+        self.pg[np.searchsorted(self.values, result.cohorts)] = result.cohort_shares
 
     def combine(self, masks: np.ndarray, group_weighted: bool) -> tuple[np.ndarray, np.ndarray]:
         """Estimates and influence functions of columns of ``masks`` (cells x components)."""
@@ -194,6 +195,11 @@ def aggregate(result: StaggeredResult, kind: Kind = "group", *, min_e: float = -
     if balance_e is not None and kind != "dynamic":
         raise ArgumentError(f"balance_e={balance_e!r} applies to kind='dynamic' only; received kind={kind!r}")
     n_boot = result.n_boot if n_boot is None else int(n_boot)
+    if n_boot > 0 and result.influence_rows == "moment_factors":
+        raise ArgumentError(f"n_boot={n_boot}: this result was estimated from an engine table without a cluster, "
+                            "and the multiplier bootstrap draws one multiplier per observation, which cell sums "
+                            "cannot reproduce; pass n_boot=0 (analytic standard errors), or re-run staggered() "
+                            "with cluster= (e.g. the institution)")
     seed = result.seed if seed is None else seed
     level = result.level if level is None else float(level)
     parts = _Parts(result, na_rm)
@@ -218,7 +224,7 @@ def aggregate(result: StaggeredResult, kind: Kind = "group", *, min_e: float = -
 def _inference(result: StaggeredResult, kind: str, frame: pd.DataFrame, est: np.ndarray, influence: np.ndarray,
                overall: float, overall_if: np.ndarray, n_boot: int, seed: int | None, level: float,
                window: tuple) -> StaggeredAggregate:
-    n, codes, n_clusters = len(result.row_weight), result.row_cluster, result.n_clusters
+    n, codes, n_clusters = result.n_units, result.row_cluster, result.n_clusters
     z = float(stats.norm.ppf(0.5 + level / 2))
     sums = cluster_sums(influence, codes, n_clusters)
     se = analytic_se(sums, n)

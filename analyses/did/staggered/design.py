@@ -42,7 +42,8 @@ from analyses.did.design_warnings import DesignWarning
 from data_schema.arguments import check_columns
 from data_schema.errors import ArgumentError, EstimationError
 
-__all__ = ["MIN_CLUSTERS", "StaggeredDesign", "prepare_design"]
+__all__ = ["MIN_CLUSTERS", "Rows", "StaggeredDesign", "note_warning", "prepare_design",
+           "select_periods_and_cohorts", "warn_few_clusters"]
 
 MIN_CLUSTERS = 30
 """Below this many clusters the multiplier bootstrap and cluster-robust SEs get a :class:`DesignWarning`."""
@@ -115,7 +116,8 @@ def _numeric(frame: pd.DataFrame, col: str, role: str) -> np.ndarray:
     return series.to_numpy(dtype=float, na_value=np.nan)
 
 
-def _warn(notes: list[str], text: str, stacklevel: int) -> None:
+def note_warning(notes: list[str], text: str, stacklevel: int) -> None:
+    """Record ``text`` in ``notes`` and warn with a :class:`DesignWarning` ``stacklevel`` frames above the caller."""
     notes.append(text)
     warnings.warn(text, DesignWarning, stacklevel=stacklevel + 1)
 
@@ -134,26 +136,43 @@ def _constant_within(codes: np.ndarray, values: np.ndarray, n: int) -> bool:
     return _varying_unit(codes, values, n) is None
 
 
-class _Rows:
-    """Column arrays of the rows still in use, filtered together."""
+class Rows:
+    """Column arrays of the rows still in use, filtered together.
+
+    The arrays are rows of the data, or cells of rows sharing time ``"t"``, first treatment ``"g"`` (and
+    cluster) with their row counts in ``"n"``; the cleaning steps count rows through :meth:`count` and
+    :meth:`counts_by`, so they work on either.
+    """
 
     def __init__(self, arrays: dict[str, np.ndarray], unit_levels: np.ndarray):
         self.a = arrays
         self.unit_levels = unit_levels
 
     def keep(self, mask: np.ndarray) -> None:
+        """Keep the entries where ``mask`` is true, in every array."""
         self.a = {k: v[mask] for k, v in self.a.items()}
+
+    def count(self, mask: np.ndarray) -> int:
+        """Data rows where ``mask`` is true."""
+        return int(self.a["n"][mask].sum()) if "n" in self.a else int(np.count_nonzero(mask))
+
+    def counts_by(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted distinct values of array ``key`` and the data rows with each."""
+        if "n" not in self.a:
+            return np.unique(self.a[key], return_counts=True)
+        values, code = np.unique(self.a[key], return_inverse=True)
+        return values, np.bincount(code, weights=self.a["n"], minlength=len(values)).astype(int)
 
     def __getitem__(self, key: str) -> np.ndarray:
         return self.a[key]
 
     def __len__(self) -> int:
-        return len(self.a["y"])
+        return len(self.a["t"])
 
 
 def _read(data: pd.DataFrame, outcome: str, unit: str, time: str, first_treated: str,
           covariates: Sequence[str], weights: str | None, cluster: str | None,
-          notes: list[str], stacklevel: int) -> _Rows:
+          notes: list[str], stacklevel: int) -> Rows:
     cols = list(dict.fromkeys([outcome, unit, time, first_treated, *covariates,
                                *(c for c in (weights, cluster) if c)]))
     check_columns(data, cols, what="data")
@@ -165,11 +184,11 @@ def _read(data: pd.DataFrame, outcome: str, unit: str, time: str, first_treated:
     unit_codes, unit_levels = pd.factorize(data[unit], sort=True, use_na_sentinel=True)
     arrays["u"] = unit_codes
     arrays["c"] = pd.factorize(data[cluster], sort=True)[0] if cluster else np.zeros(len(data), dtype=int)
-    rows = _Rows(arrays, np.asarray(unit_levels))
+    rows = Rows(arrays, np.asarray(unit_levels))
     ok = (np.isfinite(rows["y"]) & np.isfinite(rows["t"]) & np.isfinite(rows["x"]).all(axis=1)
           & np.isfinite(rows["w"]) & (rows["u"] >= 0) & (rows["c"] >= 0))
     if not ok.all():
-        _warn(notes, f"dropped {int((~ok).sum())} rows with a missing outcome, time, unit, covariate, weight or "
+        note_warning(notes, f"dropped {int((~ok).sum())} rows with a missing outcome, time, unit, covariate, weight or "
               "cluster", stacklevel)
         rows.keep(ok)
     if len(rows) == 0:
@@ -182,7 +201,7 @@ def _read(data: pd.DataFrame, outcome: str, unit: str, time: str, first_treated:
     return rows
 
 
-def _check_within_unit(rows: _Rows, panel: bool, names: dict[str, str | None]) -> None:
+def _check_within_unit(rows: Rows, panel: bool, names: dict[str, str | None]) -> None:
     n = int(rows["u"].max()) + 1
     g = np.where(np.isnan(rows["g"]), 0.0, rows["g"])
     bad = _varying_unit(rows["u"], g, n)
@@ -199,7 +218,7 @@ def _check_within_unit(rows: _Rows, panel: bool, names: dict[str, str | None]) -
                             "whole units")
 
 
-def _decide_panel(rows: _Rows, panel: bool | None, unit: str) -> bool:
+def _decide_panel(rows: Rows, panel: bool | None, unit: str) -> bool:
     pairs = pd.DataFrame({"u": rows["u"], "t": rows["t"]})
     repeated = bool(pairs.duplicated().any())
     if panel is None:
@@ -210,7 +229,7 @@ def _decide_panel(rows: _Rows, panel: bool | None, unit: str) -> bool:
     return bool(panel)
 
 
-def _cohorts(rows: _Rows, control_group: str, anticipation: int, notes: list[str],
+def _cohorts(rows: Rows, control_group: str, anticipation: int, notes: list[str],
              stacklevel: int) -> np.ndarray | None:
     """Recode never-treated cohorts to inf, handle a missing never-treated group; return the excluded cohort."""
     g = rows["g"]
@@ -225,7 +244,7 @@ def _cohorts(rows: _Rows, control_group: str, anticipation: int, notes: list[str
                               f"after the last period {t_max:g}), so control_group='never' has no comparison "
                               "group; use control_group='not_yet' to compare with units not yet treated")
     cutoff = last - anticipation
-    _warn(notes, f"no never-treated units: the last cohort (first treated {last:g}) serves only as comparison "
+    note_warning(notes, f"no never-treated units: the last cohort (first treated {last:g}) serves only as comparison "
           f"group and periods from {cutoff:g} on are dropped, as R did does", stacklevel)
     rows.keep(rows["t"] < cutoff)
     if len(rows) == 0:
@@ -233,38 +252,38 @@ def _cohorts(rows: _Rows, control_group: str, anticipation: int, notes: list[str
     return np.array([last])
 
 
-def _drop_early(rows: _Rows, panel: bool, anticipation: int, notes: list[str], stacklevel: int) -> None:
+def _drop_early(rows: Rows, panel: bool, anticipation: int, notes: list[str], stacklevel: int) -> None:
     first = float(rows["t"].min())
     early = np.isfinite(rows["g"]) & (rows["g"] <= first + anticipation)
     if early.any():
-        count = len(np.unique(rows["u"][early])) if panel else int(early.sum())
+        count = len(np.unique(rows["u"][early])) if panel else rows.count(early)
         what = "units" if panel else "rows"
         extra = f" (with anticipation {anticipation})" if anticipation else ""
-        _warn(notes, f"dropped {count} {what} already treated in the first period {first:g}{extra}: they have "
+        note_warning(notes, f"dropped {count} {what} already treated in the first period {first:g}{extra}: they have "
               "no pre-treatment period", stacklevel)
         rows.keep(~early)
 
 
-def _balance(rows: _Rows, notes: list[str], stacklevel: int) -> None:
+def _balance(rows: Rows, notes: list[str], stacklevel: int) -> None:
     n_periods = len(np.unique(rows["t"]))
     counts = np.bincount(rows["u"])
     short = counts[rows["u"]] < n_periods
     if short.any():
         n_short = int(np.count_nonzero((counts > 0) & (counts < n_periods)))
-        _warn(notes, f"dropped {n_short} units missing some of the {n_periods} periods to balance the panel "
+        note_warning(notes, f"dropped {n_short} units missing some of the {n_periods} periods to balance the panel "
               "(R did's default); pass panel=False to use them as repeated cross-sections", stacklevel)
         rows.keep(~short)
     if len(rows) == 0:
         raise EstimationError("no unit is observed in every period; pass panel=False")
 
 
-def _small_cohorts(rows: _Rows, n_periods: int, k: int, control_group: str,
+def _small_cohorts(rows: Rows, n_periods: int, k: int, control_group: str,
                    notes: list[str], stacklevel: int) -> None:
-    values, counts = np.unique(rows["g"], return_counts=True)
+    values, counts = rows.counts_by("g")
     small = values[counts / n_periods < k + 5]  # units per cohort (rows per period with cross-sections), as R
     if small.size:
         names = ", ".join("never" if np.isinf(v) else f"{v:g}" for v in small)
-        _warn(notes, f"some cohorts have very few units: first treated {names} (fewer than {k + 5} per period); "
+        note_warning(notes, f"some cohorts have very few units: first treated {names} (fewer than {k + 5} per period); "
               "their ATT(g,t) are imprecise", stacklevel)
         if np.isinf(small).any() and control_group == "never":
             raise EstimationError("the never-treated group is too small to serve as comparison group; use "
@@ -285,6 +304,21 @@ def prepare_design(data: pd.DataFrame, *, outcome: str, unit: str, time: str, fi
     rows = _read(data, outcome, unit, time, first_treated, covariates, weights, cluster, notes, stacklevel + 1)
     panel = _decide_panel(rows, panel, unit)
     _check_within_unit(rows, panel, {"first_treated": first_treated, "weights": weights, "cluster": cluster})
+    periods, cohorts = select_periods_and_cohorts(rows, panel=panel, control_group=control_group,
+                                                  anticipation=anticipation, n_covariates=len(covariates),
+                                                  notes=notes, stacklevel=stacklevel + 1)
+    return _assemble(rows, panel, periods, cohorts, covariates, cluster, unit, len(rows), notes, stacklevel + 1)
+
+
+def select_periods_and_cohorts(rows: Rows, *, panel: bool, control_group: str, anticipation: int,
+                               n_covariates: int, notes: list[str], stacklevel: int) -> tuple[np.ndarray, np.ndarray]:
+    """Apply R ``did``'s period and cohort rules to ``rows`` (in place) and return the periods and cohorts kept.
+
+    Never-treated codes become ``inf``; without never-treated units the last cohort becomes the comparison
+    group (``control_group="not_yet"``); units (rows) treated in the first period are dropped; a panel is
+    balanced; small cohorts are announced.  ``rows["g"]`` must hold the first-treatment values with missing
+    values as NaN and ``rows["t"]`` the periods, of rows or of cells of rows (see :class:`Rows`).
+    """
     excluded = _cohorts(rows, control_group, anticipation, notes, stacklevel + 1)
     _drop_early(rows, panel, anticipation, notes, stacklevel + 1)
     if panel:
@@ -299,11 +333,19 @@ def prepare_design(data: pd.DataFrame, *, outcome: str, unit: str, time: str, fi
                               "period a unit is first treated, 0 or missing if never)")
     if len(periods) < 2:
         raise EstimationError("fewer than two periods remain; ATT(g,t) needs a base and a current period")
-    _small_cohorts(rows, len(periods), len(covariates), control_group, notes, stacklevel + 1)
-    return _assemble(rows, panel, periods, cohorts, covariates, cluster, unit, len(rows), notes, stacklevel + 1)
+    _small_cohorts(rows, len(periods), n_covariates, control_group, notes, stacklevel + 1)
+    return periods, cohorts
 
 
-def _assemble(rows: _Rows, panel: bool, periods: np.ndarray, cohorts: np.ndarray, covariates: tuple[str, ...],
+def warn_few_clusters(n_clusters: int, label: str, notes: list[str], stacklevel: int) -> None:
+    """Announce (and note) fewer than :data:`MIN_CLUSTERS` clusters."""
+    if n_clusters < MIN_CLUSTERS:
+        note_warning(notes, f"only {n_clusters} clusters ({label}): the multiplier bootstrap and cluster-robust "
+              "influence-function standard errors are unreliable with fewer than about 30 clusters "
+              "(MacKinnon, Nielsen & Webb 2023); read intervals and bands as approximate", stacklevel)
+
+
+def _assemble(rows: Rows, panel: bool, periods: np.ndarray, cohorts: np.ndarray, covariates: tuple[str, ...],
               cluster: str | None, unit: str, n_obs: int, notes: list[str], stacklevel: int) -> StaggeredDesign:
     cohort_values = np.unique(rows["g"])
     t_code = np.searchsorted(periods, rows["t"])
@@ -327,10 +369,7 @@ def _assemble(rows: _Rows, panel: bool, periods: np.ndarray, cohorts: np.ndarray
     else:
         cluster_code, n_clusters = None, len(g)
         label = "units" if panel else "observations"
-    if n_clusters < MIN_CLUSTERS:
-        _warn(notes, f"only {n_clusters} clusters ({label}): the multiplier bootstrap and cluster-robust "
-              "influence-function standard errors are unreliable with fewer than about 30 clusters "
-              "(MacKinnon, Nielsen & Webb 2023); read intervals and bands as approximate", stacklevel)
+    warn_few_clusters(n_clusters, label, notes, stacklevel + 1)
     return StaggeredDesign(panel=panel, periods=periods, cohorts=cohorts, cohort_values=cohort_values,
                            cohort_code=np.searchsorted(cohort_values, g), weights=w / w.mean(),
                            cluster_code=cluster_code, n_clusters=n_clusters, cluster_label=label, outcome=y,

@@ -16,19 +16,25 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from analyses.did.design_warnings import DesignWarning
+from analyses.did.staggered.cell_estimates import estimate_from_cells
 from analyses.did.staggered.design import StaggeredDesign, prepare_design
+from analyses.did.staggered.engine_cells import CellDesign, check_engine_options, read_cells
 from analyses.did.staggered.group_time import CellEstimates, CellPlan, estimate_cells, plan_cells
-from analyses.did.staggered.multiplier import analytic_se, cluster_sums, multiplier_bootstrap
+from analyses.did.staggered.multiplier import InfluenceRows, analytic_se, cluster_sums, multiplier_bootstrap
 from analyses.did.staggered.results import StaggeredResult
 from data_schema.arguments import check_choice
+from data_schema.engine import is_engine_table
 from data_schema.errors import ArgumentError
+
+if TYPE_CHECKING:
+    from ibis.expr.types import Table
 
 __all__ = ["staggered"]
 
@@ -46,7 +52,7 @@ def _check_numbers(anticipation: int, level: float, n_boot: int) -> None:
         raise ArgumentError(f"n_boot={n_boot!r} must be a non-negative integer (0 skips the uniform band)")
 
 
-def staggered(data: pd.DataFrame, *, outcome: str, unit: str, time: str, first_treated: str,
+def staggered(data: pd.DataFrame | Table, *, outcome: str, unit: str, time: str, first_treated: str,
               control_group: ControlGroup = "never", covariates: Sequence[str] | str = (), anticipation: int = 0,
               panel: bool | None = None, weights: str | None = None, cluster: str | None = None,
               level: float = 0.95, n_boot: int = 999, seed: int | None = 0, base_period: BasePeriod = "varying",
@@ -56,7 +62,10 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str, time: str, first_t
     Parameters
     ----------
     data
-        Long table: one row per unit (panel) or observation (repeated cross-sections) and period.
+        Long table: one row per unit (panel) or observation (repeated cross-sections) and period.  A pandas
+        DataFrame, or an Ibis table in a query engine (DuckDB, Spark, ...) holding repeated cross-sections
+        (``panel=False``, no covariates): the cell sums are then computed by the engine and only they come
+        back (see Notes).
     outcome
         Numeric outcome.
     unit
@@ -77,7 +86,8 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str, time: str, first_t
         ``g - anticipation - 1``.
     panel
         None decides: panel when no unit has two rows in a period, else repeated cross-sections.  Panel units
-        missing periods are dropped (with a warning), as R ``did`` does by default.
+        missing periods are dropped (with a warning), as R ``did`` does by default.  An engine table needs
+        ``panel=False``.
     weights
         Sampling weights (constant within unit in a panel); normalised to mean 1.
     cluster
@@ -87,7 +97,8 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str, time: str, first_t
     level
         Confidence level of the intervals and the uniform band.
     n_boot
-        Multiplier-bootstrap draws for the uniform band (0: no band).
+        Multiplier-bootstrap draws for the uniform band (0: no band).  An engine table without ``cluster``
+        needs 0 (the draws are per observation).
     seed
         Seed of the bootstrap.
     base_period
@@ -108,7 +119,8 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str, time: str, first_t
         When no cohort has a pre-treatment period, there are no never-treated units with
         ``control_group="never"``, or ``first_treated`` varies within a unit.
     ArgumentError
-        For invalid choices or numbers.
+        For invalid choices or numbers, and for options an engine table cannot give from cell sums (a panel,
+        covariates, the bootstrap without a cluster).
 
     Warns
     -----
@@ -131,6 +143,12 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str, time: str, first_t
     the Wald statistic :math:`\\hat a' \\hat\\Sigma^{-1} \\hat a` of the pre-treatment cells (t < g - anticipation).
     This follows R ``did`` 2.x (``att_gt``, ``aggte``) including its current rule that anticipation periods use
     the base period ``g - anticipation - 1`` and are left out of the pre-test.
+
+    From an engine table the estimates, influence-function cluster sums (with a cluster) or cross-products
+    (without) are computed from sums over (cluster x) first-treatment value x period cells of the rows,
+    :math:`\\sum w`, :math:`\\sum wy` (and :math:`\\sum w^2`, :math:`\\sum w^2 y`, :math:`\\sum w^2 y^2`
+    without a cluster), which give the same result as the DataFrame path up to floating-point rounding
+    (derivation in :mod:`analyses.did.staggered.cell_estimates`); ``influence`` then holds compressed rows.
 
     References
     ----------
@@ -157,42 +175,80 @@ def staggered(data: pd.DataFrame, *, outcome: str, unit: str, time: str, first_t
        4.0   5.0      1.42       0.18
     >>> round(res.aggregate("group").estimate, 2)
     1.0
+
+    The same repeated cross-sections in DuckDB give the same result:
+
+    >>> import ibis
+    >>> from analyses.did import simulate_did
+    >>> rows = simulate_did(n_units=60, n_periods=6, students_per_cell=10, seed=2)
+    >>> table = ibis.duckdb.connect().create_table("graduates", rows)
+    >>> spec = dict(outcome="y", unit="unit", time="period", first_treated="first_treated", panel=False,
+    ...             cluster="cluster", n_boot=199)
+    >>> local, engine = staggered(rows, **spec), staggered(table, **spec)
+    >>> bool(np.allclose(engine.att_gt["band_low"], local.att_gt["band_low"], rtol=1e-12, atol=0))
+    True
     """
     check_choice("control_group", control_group, ("never", "not_yet"))
     check_choice("base_period", base_period, ("varying", "universal"))
     check_choice("est_method", est_method, ("dr", "ipw", "reg"))
     _check_numbers(anticipation, level, n_boot)
     covariates = (covariates,) if isinstance(covariates, str) else tuple(covariates)
-    design = prepare_design(data, outcome=outcome, unit=unit, time=time, first_treated=first_treated,
-                            control_group=control_group, covariates=covariates, anticipation=int(anticipation),
-                            panel=panel, weights=weights, cluster=cluster, stacklevel=3)
-    plan = plan_cells(design.periods, design.cohorts, design.cohort_values, control_group, int(anticipation),
-                      base_period)
-    cells = estimate_cells(design, plan, est_method)
+    design: StaggeredDesign | CellDesign
+    if is_engine_table(data):
+        check_engine_options(panel=panel, covariates=covariates, n_boot=int(n_boot), cluster=cluster)
+        design = read_cells(data, outcome=outcome, unit=unit, time=time, first_treated=first_treated,
+                            control_group=control_group, anticipation=int(anticipation), weights=weights,
+                            cluster=cluster, stacklevel=3)
+        plan = plan_cells(design.periods, design.cohorts, design.cohort_values, control_group, int(anticipation),
+                          base_period)
+        cells, rows = estimate_from_cells(design, plan, est_method)
+    else:
+        design = prepare_design(data, outcome=outcome, unit=unit, time=time, first_treated=first_treated,
+                                control_group=control_group, covariates=covariates, anticipation=int(anticipation),
+                                panel=panel, weights=weights, cluster=cluster, stacklevel=3)
+        plan = plan_cells(design.periods, design.cohorts, design.cohort_values, control_group, int(anticipation),
+                          base_period)
+        cells = estimate_cells(design, plan, est_method)
+        rows = _data_rows(design)
+    spec = dict(outcome=outcome, control_group=control_group, est_method=est_method, base_period=base_period,
+                anticipation=int(anticipation), covariates=covariates, level=float(level), n_boot=int(n_boot),
+                seed=seed)
+    return _result(design, plan, cells, rows, spec)
+
+
+def _data_rows(design: StaggeredDesign) -> InfluenceRows:
+    """The influence rows of the row path: one per unit (panel) or observation."""
+    cohort_weight = np.bincount(design.cohort_code, weights=design.weights, minlength=len(design.cohort_values))
+    return InfluenceRows(group=design.cohort_values[design.cohort_code], weight=design.weights,
+                         cluster=design.cluster_code, n=design.n_rows, n_clusters=design.n_clusters,
+                         cohort_weight=cohort_weight, kind="rows")
+
+
+def _result(design: StaggeredDesign | CellDesign, plan: CellPlan, cells: CellEstimates, rows: InfluenceRows,
+            spec: dict[str, Any]) -> StaggeredResult:
     notes = list(design.notes)
     failed = [f"ATT({g:g},{design.periods[t]:g}): {p}"
               for g, t, p in zip(plan.group, plan.current, cells.problems, strict=True) if p is not None]
     if failed:
         text = "ATT(g,t) set to missing for " + "; ".join(failed)
         notes.append(text)
-        warnings.warn(text, DesignWarning, stacklevel=2)
-    table, crit, sums = _table(design, plan, cells, level, n_boot, seed)
-    statistic, df, p_value, note = _pretest(table, sums, design.n_rows, int(anticipation))
+        warnings.warn(text, DesignWarning, stacklevel=3)
+    table, crit, sums = _table(design.periods, rows, plan, cells, spec["level"], spec["n_boot"], spec["seed"])
+    statistic, df, p_value, note = _pretest(table, sums, rows.n, spec["anticipation"])
+    shares = rows.cohort_weight[np.searchsorted(design.cohort_values, design.cohorts)] / rows.n
     return StaggeredResult(
-        att_gt=table, influence=cells.influence, row_group=design.cohort_values[design.cohort_code],
-        row_weight=design.weights, row_cluster=design.cluster_code, critical_value=crit,
-        pretest_statistic=statistic, pretest_df=df, pretest_p_value=p_value, pretest_note=note, outcome=outcome,
-        control_group=control_group, est_method=est_method, base_period=base_period,
-        anticipation=int(anticipation), panel=design.panel, covariates=covariates, level=float(level),
-        n_boot=int(n_boot), seed=seed, n_obs=design.n_obs, n_units=design.n_rows, n_clusters=design.n_clusters,
-        cluster_label=design.cluster_label, periods=tuple(design.periods.tolist()),
-        cohorts=tuple(design.cohorts.tolist()), notes=tuple(notes))
+        att_gt=table, influence=cells.influence, row_group=rows.group, row_weight=rows.weight,
+        row_cluster=rows.cluster, influence_rows=rows.kind, critical_value=crit, pretest_statistic=statistic,
+        pretest_df=df, pretest_p_value=p_value, pretest_note=note, panel=design.panel, n_obs=design.n_obs,
+        n_units=rows.n, n_clusters=design.n_clusters, cluster_label=design.cluster_label,
+        periods=tuple(design.periods.tolist()), cohorts=tuple(design.cohorts.tolist()),
+        cohort_shares=tuple(shares.tolist()), notes=tuple(notes), **spec)
 
 
-def _table(design: StaggeredDesign, plan: CellPlan, cells: CellEstimates, level: float, n_boot: int,
-           seed: int | None) -> tuple[pd.DataFrame, float, np.ndarray]:
-    n = design.n_rows
-    sums = cluster_sums(cells.influence, design.cluster_code, design.n_clusters)
+def _table(periods: np.ndarray, rows: InfluenceRows, plan: CellPlan, cells: CellEstimates, level: float,
+           n_boot: int, seed: int | None) -> tuple[pd.DataFrame, float, np.ndarray]:
+    n = rows.n
+    sums = cluster_sums(cells.influence, rows.cluster, rows.n_clusters)
     live = np.isfinite(cells.att) & ~plan.normalized
     se = np.where(live, analytic_se(sums, n), np.nan)
     z = float(stats.norm.ppf(0.5 + level / 2))
@@ -200,9 +256,9 @@ def _table(design: StaggeredDesign, plan: CellPlan, cells: CellEstimates, level:
     boot = multiplier_bootstrap(sums[:, live], n, n_boot=n_boot, seed=seed, level=level)
     boot_se[live] = boot.std_error
     crit = boot.critical_value
-    time = design.periods[plan.current]
+    time = periods[plan.current]
     table = pd.DataFrame({
-        "group": plan.group, "time": time, "event": time - plan.group, "base_period": design.periods[plan.base],
+        "group": plan.group, "time": time, "event": time - plan.group, "base_period": periods[plan.base],
         "post": time >= plan.group, "estimate": cells.att, "std_error": se, "ci_low": cells.att - z * se,
         "ci_high": cells.att + z * se, "boot_std_error": boot_se, "band_low": cells.att - crit * boot_se,
         "band_high": cells.att + crit * boot_se, "n_treated": cells.n_treated.astype(int),

@@ -29,13 +29,15 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from analyses.did.staggered.design import StaggeredDesign
 from analyses.did.staggered.drdid import Method, panel_did, rc_did
 
-__all__ = ["CellEstimates", "CellPlan", "estimate_cells", "plan_cells"]
+__all__ = ["CellEstimates", "CellPlan", "RcCoefficients", "check_overlap", "estimate_cells", "finish_cells",
+           "plan_cells", "rc_coefficients"]
 
 
 @dataclass(frozen=True)
@@ -106,13 +108,14 @@ def estimate_cells(design: StaggeredDesign, plan: CellPlan, method: Method) -> C
     if design.covariates.shape[-1] == 1:
         est = _panel_unconditional(design, plan) if design.panel else _rc_unconditional(design, plan)
         if method != "reg":
-            est = _overlap_check(design, plan, est)
+            est = check_overlap(plan, est)
         return est
     return _with_covariates(design, plan, method)
 
 
-def _finish(att: np.ndarray, influence: np.ndarray, n_treated: np.ndarray, n_control: np.ndarray,
-            plan: CellPlan) -> CellEstimates:
+def finish_cells(att: np.ndarray, influence: np.ndarray, n_treated: np.ndarray, n_control: np.ndarray,
+                 plan: CellPlan) -> CellEstimates:
+    """Set normalised cells to 0 and cells without treated or comparison units to NaN (zero influence)."""
     att = np.where(plan.normalized, 0.0, att)
     influence[:, plan.normalized] = 0.0
     problems: list[str | None] = []
@@ -148,16 +151,31 @@ def _panel_unconditional(design: StaggeredDesign, plan: CellPlan) -> CellEstimat
     centre = plan.treated * mu1 + plan.controls * mu0
     scale, centre = np.nan_to_num(scale), np.nan_to_num(centre)
     influence = w[:, None] * scale[code] * (y[:, plan.current] - y[:, plan.base] - centre[code])
-    return _finish(mu1 - mu0, influence, counts @ plan.treated, counts @ plan.controls, plan)
+    return finish_cells(mu1 - mu0, influence, counts @ plan.treated, counts @ plan.controls, plan)
 
 
-def _rc_unconditional(design: StaggeredDesign, plan: CellPlan) -> CellEstimates:
-    y, w, code, period = design.outcome, design.weights, design.cohort_code, design.period_code
-    n, n_cohorts, n_periods = len(y), len(design.cohort_values), len(design.periods)
-    cell = code * n_periods + period
-    w_sum = np.bincount(cell, weights=w, minlength=n_cohorts * n_periods).reshape(n_cohorts, n_periods)
-    y_sum = np.bincount(cell, weights=w * y, minlength=n_cohorts * n_periods).reshape(n_cohorts, n_periods)
-    counts = np.bincount(cell, minlength=n_cohorts * n_periods).reshape(n_cohorts, n_periods)
+class RcCoefficients(NamedTuple):
+    """Unconditional cross-section ATT(g,t) from cohort x period sums, and its influence-function coefficients.
+
+    The influence function of row i (cohort h, period p) in cell k is
+    :math:`w_i\\,\\mathrm{scale}_{hpk}(y_i - \\mathrm{centre}_{hpk})`.
+    """
+
+    att: np.ndarray
+    scale: np.ndarray  # (n_cohort_values, n_periods, n_cells)
+    centre: np.ndarray  # (n_cohort_values, n_periods, n_cells)
+    n_treated: np.ndarray
+    n_control: np.ndarray
+
+
+def rc_coefficients(w_sum: np.ndarray, y_sum: np.ndarray, counts: np.ndarray, n: int,
+                    plan: CellPlan) -> RcCoefficients:
+    """ATT(g,t), influence coefficients and cell sizes from cohort x period sums of w, w*y and rows.
+
+    ``w_sum``, ``y_sum`` and ``counts`` are ``(n_cohort_values, n_periods)``; ``n`` is the number of rows.
+    Cells whose treated or comparison group is empty in a period get sizes 0 (see :func:`finish_cells`).
+    """
+    n_cohorts, n_periods = w_sum.shape
     k = np.arange(len(plan.group))
     scale = np.zeros((n_cohorts, n_periods, len(k)))
     centre = np.zeros_like(scale)
@@ -179,13 +197,24 @@ def _rc_unconditional(design: StaggeredDesign, plan: CellPlan) -> CellEstimates:
             rows, cols = np.nonzero(mask)
             scale[rows, period_index[cols], cols] = coef[cols]
             centre[rows, period_index[cols], cols] = np.nan_to_num(mean)[cols]
-    influence = w[:, None] * scale[code, period] * (y[:, None] - centre[code, period])
     in_cell = counts[:, plan.current] + counts[:, plan.base]
-    return _finish(att, influence, (in_cell * plan.treated).sum(axis=0) * (n_treated > 0),
-                   (in_cell * plan.controls).sum(axis=0) * (n_control > 0), plan)
+    return RcCoefficients(att, scale, centre, (in_cell * plan.treated).sum(axis=0) * (n_treated > 0),
+                          (in_cell * plan.controls).sum(axis=0) * (n_control > 0))
 
 
-def _overlap_check(design: StaggeredDesign, plan: CellPlan, est: CellEstimates) -> CellEstimates:
+def _rc_unconditional(design: StaggeredDesign, plan: CellPlan) -> CellEstimates:
+    y, w, code, period = design.outcome, design.weights, design.cohort_code, design.period_code
+    n, n_cohorts, n_periods = len(y), len(design.cohort_values), len(design.periods)
+    cell = code * n_periods + period
+    w_sum = np.bincount(cell, weights=w, minlength=n_cohorts * n_periods).reshape(n_cohorts, n_periods)
+    y_sum = np.bincount(cell, weights=w * y, minlength=n_cohorts * n_periods).reshape(n_cohorts, n_periods)
+    counts = np.bincount(cell, minlength=n_cohorts * n_periods).reshape(n_cohorts, n_periods)
+    coef = rc_coefficients(w_sum, y_sum, counts, n, plan)
+    influence = w[:, None] * coef.scale[code, period] * (y[:, None] - coef.centre[code, period])
+    return finish_cells(coef.att, influence, coef.n_treated, coef.n_control, plan)
+
+
+def check_overlap(plan: CellPlan, est: CellEstimates) -> CellEstimates:
     """Intercept-only propensity scores are the treated share; R ``did`` gives NA at 0.999 and trims at 0.995."""
     share = est.n_treated / np.maximum(est.n_treated + est.n_control, 1)
     bad = ~plan.normalized & (share >= 0.995)

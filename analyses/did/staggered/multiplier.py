@@ -36,12 +36,49 @@ from typing import NamedTuple
 import numpy as np
 from scipy import stats
 
-__all__ = ["BootstrapResult", "analytic_se", "cluster_sums", "mammen_weights", "multiplier_bootstrap"]
+__all__ = ["BootstrapResult", "InfluenceRows", "analytic_se", "cluster_sums", "mammen_weights",
+           "multiplier_bootstrap"]
 
 _IQR_TO_SD = float(stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
 _TINY = float(np.sqrt(np.finfo(float).eps) * 10)
 _CHUNK = 2**21
 """Multiplier draws per block (rows x clusters), so memory stays bounded with many clusters."""
+
+
+class InfluenceRows(NamedTuple):
+    """What the rows of an influence-function matrix stand for.
+
+    Attributes
+    ----------
+    group
+        First-treatment value of each row (``inf`` = never treated).
+    weight
+        The row's coefficient on the weight in the group-share correction of aggregations: the normalised
+        weight of a data row, or the compressed equivalent (see ``kind``).
+    cluster
+        Cluster code of each row; None when every data row is its own cluster.
+    n
+        Data rows (units or observations) behind the matrix: the n of :math:`\\sqrt{\\sum_c S_c^2}/n`.
+    n_clusters
+        Clusters (``n`` when every data row is its own cluster).
+    cohort_weight
+        Sum of the normalised weights of the data rows with each first-treatment value (in sorted order of
+        the values), so that :math:`\\hat p_g` = ``cohort_weight / n``.
+    kind
+        ``"rows"``: one row per data row (unit or observation).  ``"cluster_sums"``: one row per cluster and
+        first-treatment value, the sums of its data rows, which give the same cluster sums and hence the same
+        standard errors and multiplier bootstrap.  ``"moment_factors"``: a few rows whose cross-products equal
+        those of the data rows (unclustered inference from cell moments); they give the same analytic
+        standard errors but cannot carry the per-observation multiplier bootstrap.
+    """
+
+    group: np.ndarray
+    weight: np.ndarray
+    cluster: np.ndarray | None
+    n: int
+    n_clusters: int
+    cohort_weight: np.ndarray
+    kind: str
 
 
 class BootstrapResult(NamedTuple):

@@ -26,7 +26,8 @@ from data_schema.json_safe import json_safe
 
 __all__ = ["StaggeredAggregate", "StaggeredResult"]
 
-_ARRAYS = ("influence", "row_group", "row_weight", "row_cluster", "overall_influence")
+_ARRAYS = ("influence", "row_group", "row_weight", "row_cluster", "influence_rows", "overall_influence")
+"""Fields left out of ``to_dict()``: the influence functions and what their rows are (they differ by backend)."""
 
 
 def _fmt(value: float) -> str:
@@ -63,11 +64,19 @@ class StaggeredResult:
         band: estimate +/- ``critical_value`` x ``boot_std_error``), ``n_treated``/``n_control`` (units, or rows
         with cross-sections, in the cell) and ``problem`` (why the estimate is missing, else empty).
     influence
-        ``(n_units, n_cells)`` influence functions on R ``did``'s scale (``se = sqrt(sum IF^2)/n`` without
-        clustering); kept for aggregation, never printed.
+        ``(n_rows, n_cells)`` influence functions on R ``did``'s scale (``se = sqrt(sum IF^2)/n`` without
+        clustering); kept for aggregation, never printed.  From a DataFrame its rows are the units (panel) or
+        observations; from an engine table they are compressed rows that give the same standard errors
+        (see ``influence_rows``).
     row_group, row_weight, row_cluster
-        First-treatment period (``inf`` = never), normalised weight and cluster code of each influence-function
-        row (``row_cluster`` is None when every row is its own cluster).
+        First-treatment period (``inf`` = never), normalised weight (its compressed equivalent for engine
+        tables) and cluster code of each influence-function row (``row_cluster`` is None when every data row is
+        its own cluster).
+    influence_rows
+        What the influence rows are: ``"rows"`` (units or observations), ``"cluster_sums"`` (engine table with
+        a cluster: one row per cluster and first-treatment value, the sums of its observations) or
+        ``"moment_factors"`` (engine table without a cluster: factors of each cohort x period cell's second
+        moments, enough for analytic standard errors but not for the multiplier bootstrap).
     critical_value
         Sup-t critical value of the uniform band over all estimable cells (NaN with ``n_boot=0``).
     pretest_statistic, pretest_df, pretest_p_value
@@ -83,6 +92,9 @@ class StaggeredResult:
         Data rows used, influence-function rows (units or observations), clusters and what they are.
     periods, cohorts
         Periods and treated cohorts used.
+    cohort_shares
+        Weighted share :math:`\\hat p_g` of the units (observations) in each of ``cohorts``: the weights of the
+        aggregations.
     notes
         What the data cleaning changed and which cells could not be estimated, in words.
     """
@@ -92,6 +104,7 @@ class StaggeredResult:
     row_group: np.ndarray = field(repr=False)
     row_weight: np.ndarray = field(repr=False)
     row_cluster: np.ndarray | None = field(repr=False)
+    influence_rows: str
     critical_value: float
     pretest_statistic: float
     pretest_df: int
@@ -113,6 +126,7 @@ class StaggeredResult:
     cluster_label: str
     periods: tuple[float, ...]
     cohorts: tuple[float, ...]
+    cohort_shares: tuple[float, ...]
     notes: tuple[str, ...]
 
     @property
@@ -162,7 +176,7 @@ class StaggeredResult:
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
-        """JSON-safe dictionary of every field except the influence-function arrays."""
+        """JSON-safe dictionary of every field except the influence functions and what their rows are."""
         return _plain(self)
 
     def aggregate(self, kind: str = "group", **options: Any) -> StaggeredAggregate:
