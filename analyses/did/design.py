@@ -10,7 +10,9 @@ weights and weighted mean outcome).  Weighted least squares on the cells gives
 the student-level coefficients exactly, and each cluster's score
 :math:`\\sum_{i \\in g} w_i x_i \\hat u_i = \\sum_{c \\in g} x_c W_c (\\bar y_c - x_c'\\hat\\beta)`
 is exact too, so cluster-robust variances need nothing else.  The work on a
-million students is then a few ``bincount`` passes.
+million students is then a few ``bincount`` passes.  :func:`cell_design` starts
+from such cell sums computed elsewhere (by a query engine, see
+:mod:`analyses.did.cells`) and runs the same sweep.
 
 Examples
 --------
@@ -26,15 +28,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from data_schema.arguments import check_choice, check_columns
-from data_schema.errors import EstimationError
+from data_schema.errors import ArgumentError, EstimationError
 
-__all__ = ["TwfeDesign", "two_way_design", "cluster_sums"]
+__all__ = ["TwfeDesign", "two_way_design", "cell_design", "cluster_sums"]
 
 Absorb = Literal["auto", "unit", "time"]
 
@@ -221,15 +223,118 @@ def two_way_design(data: pd.DataFrame, *, outcome: str, regressors: Sequence[str
     g_code, g_levels = (u_code, u_levels) if cluster == unit else (t_code, t_levels) if cluster == time \
         else _codes(frame[cluster])
     n_u, n_t, n_g = len(u_levels), len(t_levels), len(g_levels)
-    if n_g < 2:
-        raise EstimationError(f"cluster column {cluster!r} has {n_g} cluster; cluster-robust inference needs "
-                              "at least 2")
+    _check_clusters(n_g, cluster)
     cell = u_code * n_t + t_code
     n_cells = n_u * n_t
     use_cells = all(_constant_within(cell, n_cells, xs[:, j]) for j in range(xs.shape[1])) \
         and (cluster in (unit, time) or _constant_within(cell, n_cells, g_code))
     if use_cells:
         y, xs, w, u_code, t_code, g_code = _collapse(cell, n_cells, n_t, y, xs, w, g_code)
+    return _assemble(_Rows(y, xs, w, u_code, t_code, g_code, n_g, u_levels, t_levels),
+                     names=tuple(regressors), unit=unit, time=time, absorb=absorb,
+                     counts=(len(frame), n_dropped), cells=use_cells)
+
+
+def cell_design(cells: pd.DataFrame, regressors: np.ndarray, *, names: Sequence[str], unit: str, time: str,
+                cluster: str, n_dropped: int, count: str = "n", weight: str = "w", weighted_outcome: str = "wy",
+                absorb: Absorb = "auto") -> TwfeDesign:
+    """The design from unit x period cell sums, exactly as :func:`two_way_design` builds it from rows.
+
+    This is the numpy half of the engine path: a query engine returns one row per cell (see
+    :mod:`analyses.did.cells`), and the sweep, dummies and checks are the ones the row path runs after
+    collapsing its rows to cells.
+
+    Parameters
+    ----------
+    cells
+        One row per unit x period cell with data (no repeated pair): the ``unit``, ``time`` and ``cluster``
+        columns, the row count ``count``, the sum of row weights ``weight`` and the sum of weight x outcome
+        ``weighted_outcome`` (ones for weights when unweighted: then ``weight`` is the count).
+    regressors
+        ``(m, k)`` cell values of the named regressors (constant within each cell), in the order of ``cells``.
+    names
+        The ``k`` regressor names.
+    unit, time, cluster
+        Column names of the two fixed-effect factors and the cluster in ``cells``.
+    n_dropped
+        Data rows dropped for a missing value (reported, not used).
+    count, weight, weighted_outcome
+        Column names of the sums in ``cells``.
+    absorb
+        As in :func:`two_way_design`.
+
+    Returns
+    -------
+    TwfeDesign
+        With ``cells=True`` and ``n_obs`` the sum of ``count``.
+
+    Raises
+    ------
+    ArgumentError
+        When a (unit, period) pair repeats or ``regressors`` has the wrong shape.
+    EstimationError
+        As :func:`two_way_design`.
+
+    Notes
+    -----
+    A cell :math:`c` enters with weight :math:`W_c = \\sum_{i \\in c} w_i` and outcome
+    :math:`\\bar y_c = \\sum_{i \\in c} w_i y_i / W_c`; weighted least squares on the cells gives the row-level
+    coefficients and cluster scores exactly (module notes).
+
+    Examples
+    --------
+    >>> cells = pd.DataFrame({"u": [1, 1, 2, 2], "t": [1, 2, 1, 2], "n": [2, 2, 2, 2],
+    ...                       "w": [2.0, 2.0, 2.0, 2.0], "wy": [3.0, 8.0, 4.5, 6.5]})
+    >>> design = cell_design(cells, np.array([[0.0], [1.0], [0.0], [0.0]]), names=["d"], unit="u", time="t",
+    ...                      cluster="u", n_dropped=0)
+    >>> design.n_obs, design.names, design.y.round(3).tolist()
+    (8, ('d', 't=2'), [-1.25, 1.25, -0.5, 0.5])
+    """
+    check_choice("absorb", absorb, ("auto", "unit", "time"))
+    xs = np.asarray(regressors, dtype=float).reshape(len(cells), -1) if len(names) else np.zeros((len(cells), 0))
+    if xs.shape[1] != len(names):
+        raise ArgumentError(f"regressors has {xs.shape[1]} columns but {len(names)} names were given")
+    if cells.duplicated([unit, time]).any():
+        raise ArgumentError(f"cells repeat a ({unit!r}, {time!r}) pair; give one row per unit x period cell")
+    u_code, u_levels = _codes(cells[unit])
+    t_code, t_levels = _codes(cells[time])
+    g_code, g_levels = (u_code, u_levels) if cluster == unit else (t_code, t_levels) if cluster == time \
+        else _codes(cells[cluster])
+    _check_clusters(len(g_levels), cluster)
+    wsum = cells[weight].to_numpy(dtype=float)
+    ybar = cells[weighted_outcome].to_numpy(dtype=float)
+    ybar = np.divide(ybar, wsum, out=np.zeros_like(ybar), where=wsum > 0)
+    n_obs = int(cells[count].sum())
+    return _assemble(_Rows(ybar, xs, wsum, u_code, t_code, g_code, len(g_levels), u_levels, t_levels),
+                     names=tuple(names), unit=unit, time=time, absorb=absorb, counts=(n_obs, int(n_dropped)),
+                     cells=True)
+
+
+class _Rows(NamedTuple):
+    """Regression rows (data rows or cells) before the sweep, with their factor codes and levels."""
+
+    y: np.ndarray
+    xs: np.ndarray
+    w: np.ndarray
+    u_code: np.ndarray
+    t_code: np.ndarray
+    g_code: np.ndarray
+    n_g: int
+    u_levels: np.ndarray
+    t_levels: np.ndarray
+
+
+def _check_clusters(n_g: int, cluster: str) -> None:
+    if n_g < 2:
+        raise EstimationError(f"cluster column {cluster!r} has {n_g} cluster; cluster-robust inference needs "
+                              "at least 2")
+
+
+def _assemble(rows: _Rows, *, names: tuple[str, ...], unit: str, time: str, absorb: str,
+              counts: tuple[int, int], cells: bool) -> TwfeDesign:
+    """Sweep one factor out of the rows, add the other's dummies and check that every regressor varies."""
+    y, xs, w, u_code, t_code, g_code, n_g, u_levels, t_levels = rows
+    n_u, n_t = len(u_levels), len(t_levels)
     unit_nested = _constant_within(u_code, n_u, g_code)  # each unit in one cluster
     time_nested = _constant_within(t_code, n_t, g_code)
     if absorb == "auto":
@@ -238,15 +343,15 @@ def two_way_design(data: pd.DataFrame, *, outcome: str, regressors: Sequence[str
         else (t_code, n_t, u_code, n_u, u_levels, unit)
     nested = unit_nested if absorb == "unit" else time_nested
     dummies = np.zeros((len(y), n_d - 1))
-    rows = d_code > 0
-    dummies[np.flatnonzero(rows), d_code[rows] - 1] = 1.0
+    on = d_code > 0
+    dummies[np.flatnonzero(on), d_code[on] - 1] = 1.0
     swept = _sweep(a_code, n_a, w, np.column_stack([y, xs, dummies]))
     X = swept[:, 1:]
-    names = tuple(regressors) + tuple(f"{d_name}={lvl}" for lvl in d_levels[1:])
-    _check_variation(X, np.column_stack([xs, dummies]), w, names, len(regressors), absorb)
-    k = len(regressors) + (0 if unit_nested else n_u - 1) + (0 if time_nested else n_t - 1) + 1
-    return TwfeDesign(swept[:, 0], X, w, g_code, names, len(frame), n_dropped, n_g, k, absorb, nested,
-                      use_cells, n_u, n_t, xs, u_code, t_code, t_levels)
+    all_names = names + tuple(f"{d_name}={lvl}" for lvl in d_levels[1:])
+    _check_variation(X, np.column_stack([xs, dummies]), w, all_names, len(names), absorb)
+    k = len(names) + (0 if unit_nested else n_u - 1) + (0 if time_nested else n_t - 1) + 1
+    return TwfeDesign(swept[:, 0], X, w, g_code, all_names, counts[0], counts[1], n_g, k, absorb, nested,
+                      cells, n_u, n_t, xs, u_code, t_code, t_levels)
 
 
 def _collapse(cell: np.ndarray, n_cells: int, n_t: int, y: np.ndarray, xs: np.ndarray, w: np.ndarray,

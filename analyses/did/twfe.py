@@ -16,16 +16,21 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from analyses.did.cells import design_from
 from analyses.did.coefficients import Coefficient, coefficient
-from analyses.did.design import TwfeDesign, two_way_design
+from analyses.did.design import TwfeDesign
 from analyses.did.design_warnings import DesignWarning, FewTreatedClustersWarning
 from analyses.did.ols import cluster_robust_fit
 from analyses.tidy import tidy_frame
 from data_schema.json_safe import json_safe
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 __all__ = ["TwfeResult", "twfe", "design_notes", "treated_clusters"]
 
@@ -107,15 +112,17 @@ class TwfeResult:
         return "\n".join(lines)
 
 
-def twfe(data: pd.DataFrame, *, outcome: str, treatment: str, unit: str, time: str, cluster: str | None = None,
-         covariates: Sequence[str] = (), weights: str | None = None, level: float = 0.95) -> TwfeResult:
+def twfe(data: pd.DataFrame | ir.Table, *, outcome: str, treatment: str, unit: str, time: str,
+         cluster: str | None = None, covariates: Sequence[str] = (), weights: str | None = None,
+         level: float = 0.95) -> TwfeResult:
     """Two-way fixed-effects DiD: ``outcome ~ treatment + covariates + unit FE + time FE``, CR1 clustered.
 
     Parameters
     ----------
     data
         Students (repeated cross-sections of cohorts) or a unit x period panel; rows with a missing used
-        value are dropped and counted in ``n_dropped``.
+        value are dropped and counted in ``n_dropped``.  A pandas DataFrame, or an Ibis table whose engine
+        (DuckDB, Spark, ...) computes the unit x period cell sums (see Notes).
     outcome, treatment
         Numeric columns; ``treatment`` is usually 0/1 (treated unit in a post-adoption period).
     unit, time
@@ -123,7 +130,8 @@ def twfe(data: pd.DataFrame, *, outcome: str, treatment: str, unit: str, time: s
     cluster
         Cluster column; defaults to ``unit``.  Clusters should contain units (institutions).
     covariates
-        Extra numeric regressors (student covariates turn off the cell shortcut).
+        Extra numeric regressors (student covariates turn off the cell shortcut; an engine table accepts
+        only covariates constant within unit x period cells).
     weights
         Optional non-negative row weights (weighted least squares).
     level
@@ -137,6 +145,9 @@ def twfe(data: pd.DataFrame, *, outcome: str, treatment: str, unit: str, time: s
     ------
     EstimationError
         When the treatment does not vary within units, regressors are collinear or there is one cluster.
+    ArgumentError
+        On an engine table, when the treatment, a covariate or the cluster varies within unit x period
+        cells (pass a pandas DataFrame for the row-level regression).
 
     Notes
     -----
@@ -154,6 +165,10 @@ def twfe(data: pd.DataFrame, *, outcome: str, treatment: str, unit: str, time: s
     2021): see :func:`analyses.did.bacon_decomposition` and :func:`analyses.did.staggered`.  With few
     clusters use :func:`analyses.did.wild_cluster_bootstrap` for the p-value and interval.
 
+    On an engine table only the cell sums :math:`(n_c, \\sum_{i \\in c} w_i, \\sum_{i \\in c} w_i y_i)` by unit,
+    period, cluster and regressor values come back from the engine (:func:`analyses.did.cells.cell_sums`); the
+    fit is the DataFrame path's cell fit on the same numbers, so the two agree to rounding.
+
     References
     ----------
     Cameron, A. C., Gelbach, J. B., & Miller, D. L. (2008). Bootstrap-based improvements for inference
@@ -165,8 +180,8 @@ def twfe(data: pd.DataFrame, *, outcome: str, treatment: str, unit: str, time: s
     """
     cluster = cluster or unit
     covariates = list(covariates)
-    design = two_way_design(data, outcome=outcome, regressors=[treatment, *covariates], unit=unit, time=time,
-                            cluster=cluster, weights=weights)
+    design = design_from(data, outcome=outcome, regressors=[treatment, *covariates], unit=unit, time=time,
+                         cluster=cluster, weights=weights, guard=covariates)
     fit = cluster_robust_fit(design)
     k = 1 + len(covariates)
     df = design.n_clusters - 1
@@ -198,6 +213,7 @@ def design_notes(design: TwfeDesign, treated: np.ndarray) -> list[tuple[str, typ
 
     Examples
     --------
+    >>> from analyses.did.design import two_way_design
     >>> frame = pd.DataFrame({"y": [1.0, 2, 3, 4], "d": [0, 1, 0, 0], "u": [1, 1, 2, 2], "t": [1, 2, 1, 2]})
     >>> design = two_way_design(frame, outcome="y", regressors=["d"], unit="u", time="t", cluster="u")
     >>> [cls.__name__ for _, cls in design_notes(design, design.raw[:, 0] != 0)]

@@ -34,17 +34,21 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
-from analyses.did.design import TwfeDesign, two_way_design
+from analyses.did.cells import design_from
+from analyses.did.design import TwfeDesign
 from analyses.did.twfe import treated_clusters
 from analyses.did.wild_bootstrap.arrays import check_settings, run_bootstrap
 from analyses.did.wild_bootstrap.result import WildBootstrapResult
 from data_schema.arguments import check_choice, check_columns
 from data_schema.errors import ArgumentError, EstimationError
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 __all__ = ["wild_cluster_bootstrap"]
 
@@ -76,7 +80,7 @@ def _check_nested(design: TwfeDesign, unit: str, cluster: str) -> None:
 
 
 def wild_cluster_bootstrap(
-    data: pd.DataFrame,
+    data: pd.DataFrame | ir.Table,
     *,
     outcome: str,
     treatment: str,
@@ -100,7 +104,9 @@ def wild_cluster_bootstrap(
     Parameters
     ----------
     data
-        Long table, one row per student (or per unit x period).
+        Long table, one row per student (or per unit x period): a pandas DataFrame, or an Ibis table whose
+        engine (DuckDB, Spark, ...) computes the unit x period cell sums; the bootstrap then runs on the
+        cells, with the same draws and results as on the DataFrame.
     outcome
         Numeric outcome column.
     treatment
@@ -110,7 +116,7 @@ def wild_cluster_bootstrap(
     cluster
         Cluster column; every unit must lie in one cluster.
     covariates
-        Further numeric regressors.
+        Further numeric regressors (on an engine table, only covariates constant within unit x period cells).
     weights
         Optional column of non-negative student weights.
     term
@@ -145,7 +151,8 @@ def wild_cluster_bootstrap(
         The unit fixed effect is not nested in the clusters, a regressor does not vary, or fewer than two
         clusters.
     ArgumentError
-        Unknown ``term`` or a setting outside its choices.
+        Unknown ``term`` or a setting outside its choices; on an engine table, a treatment, covariate or
+        cluster that varies within unit x period cells.
 
     Notes
     -----
@@ -181,8 +188,8 @@ def wild_cluster_bootstrap(
     used = list(dict.fromkeys([outcome, treatment, *covariates, unit, time, cluster]
                               + ([weights] if weights else [])))
     check_columns(data, used, what="data")
-    design = two_way_design(data, outcome=outcome, regressors=[treatment, *covariates], unit=unit, time=time,
-                            cluster=cluster, weights=weights)
+    design = design_from(data, outcome=outcome, regressors=[treatment, *covariates], unit=unit, time=time,
+                         cluster=cluster, weights=weights, guard=covariates)
     _check_nested(design, unit, cluster)
     term = treatment if term is None else term
     if term not in design.names:
