@@ -81,3 +81,12 @@ def test_helpers_and_errors(con) -> None:
         group_sums(rows, ["institution"], sums={"s": "y"})
     with pytest.raises(ArgumentError, match="pandas DataFrame or an Ibis table"):
         group_sums([1, 2], ["g"])
+
+
+def test_nan_stored_in_the_engine_is_missing(con) -> None:
+    """DuckDB keeps NaN distinct from NULL; both must count as missing, as pandas counts NaN."""
+    rows = pd.DataFrame({"g": ["a", "a", "b"], "y": [1.0, 2.0, 3.0]})
+    table = con.create_table("nan_rows", rows)
+    table = table.mutate(y=ibis.ifelse(table.y == 2.0, ibis.literal(float("nan")), table.y))
+    out = group_sums(table, ["g"], sums={"y": ("y",)})
+    assert out.to_dict("list") == {"g": ["a", "b"], "n": [1, 1], "y": [1.0, 3.0]}

@@ -119,8 +119,11 @@ def _pandas_sums(data: pd.DataFrame, by: list[str], sums: Mapping[str, Product],
 def _engine_sums(table: Any, by: list[str], sums: Mapping[str, Product], count: str,
                  used: list[str]) -> pd.DataFrame:
     expr = table.select(*used)
+    schema = expr.schema()
     for col in used:
         expr = expr.filter(expr[col].notnull())
+        if schema[col].is_floating():  # pandas counts NaN as missing; so must the engine
+            expr = expr.filter(~expr[col].isnan())
     metrics = {count: expr.count()}
     for name, product in sums.items():
         value = expr[product[0]].cast("float64")
