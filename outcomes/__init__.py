@@ -6,6 +6,13 @@ with intervals (:func:`summarise`), and protected against small-cell
 disclosure before they are published (:func:`protect`).  The package imports
 from ``data_schema`` only.
 
+Every step also takes tables that live in a query engine (Ibis tables on
+DuckDB, Spark, PostgreSQL, ...): :func:`employment_indicators` and
+:func:`certification_indicators` then return lazy engine tables, and
+:func:`summarise`, :func:`response_rates`, :func:`nonresponse_bounds` and
+:func:`nonresponse_table` reduce them to one row a group inside the engine and
+return the same DataFrames as for pandas input.
+
 Examples
 --------
 >>> import outcomes

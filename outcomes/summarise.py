@@ -8,7 +8,9 @@ hold, per group.  Proportions get the Wilson score interval, means a t interval
 (or a percentile bootstrap), medians the distribution-free order-statistic
 interval.  Employment indicators are always reported per follow-up
 (``months_after_graduation``), because pooling the 6- and 36-month follow-ups
-would count a graduate twice.
+would count a graduate twice.  A frame may be a table in a query engine
+(DuckDB, Spark, ... through Ibis); the groups are then reduced inside the
+engine (:mod:`outcomes.engine`) and the same table comes back.
 
 Examples
 --------
@@ -26,21 +28,33 @@ Examples
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
 from data_schema.arguments import check_choice, check_columns
+from data_schema.engine import is_engine_table
 from data_schema.errors import ArgumentError
+from outcomes.cells import (
+    MONTHS,
+    follow_up_key,
+    indicator_part,
+    margin_sets,
+    mean_columns,
+    median_columns,
+    proportion_columns,
+)
+from outcomes.engine import engine_parts
 from outcomes.indicators import INDICATORS, Indicator
-from outcomes.intervals import bootstrap_mean_intervals, median_intervals, t_interval, wilson_interval
+from outcomes.intervals import bootstrap_mean_intervals, median_intervals
+
+if TYPE_CHECKING:
+    from ibis.expr.types import Table
 
 __all__ = ["summarise", "SUMMARY_COLUMNS", "MONTHS"]
 
-MONTHS = "months_after_graduation"
 SUMMARY_COLUMNS = ("n", "numerator", "estimate", "std_error", "ci_low", "ci_high", "ci_level", "method")
 """Columns after the indicator and group columns, in this order."""
 
@@ -58,12 +72,7 @@ def _proportion(x: np.ndarray, codes: np.ndarray, g: int, level: float) -> dict:
     known = ~np.isnan(x)
     n = np.bincount(codes[known], minlength=g)
     k = np.bincount(codes[known], weights=x[known], minlength=g)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = k / n
-        se = np.sqrt(p * (1 - p) / n)
-    low, high = wilson_interval(k, n, level=level)
-    return {"n": n, "numerator": k, "estimate": p, "std_error": se, "ci_low": low, "ci_high": high,
-            "method": "Wilson score"}
+    return proportion_columns(n, k, level=level)
 
 
 def _mean(x: np.ndarray, codes: np.ndarray, g: int, level: float, how: str, n_boot: int,
@@ -74,22 +83,17 @@ def _mean(x: np.ndarray, codes: np.ndarray, g: int, level: float, how: str, n_bo
     with np.errstate(invalid="ignore", divide="ignore"):
         m = np.bincount(c, weights=v, minlength=g) / n
         ss = np.bincount(c, weights=(v - m[c]) ** 2, minlength=g)
-        sd = np.sqrt(ss / (n - 1))
-        se = sd / np.sqrt(n)
+    cols = mean_columns(n, m, ss, level=level)
     if how == "t":
-        low, high = t_interval(m, sd, n, level=level)
-        return {"n": n, "numerator": np.full(g, np.nan), "estimate": m, "std_error": se, "ci_low": low,
-                "ci_high": high, "method": "t"}
+        return cols
     low, high = bootstrap_mean_intervals(v, c, g, level=level, n_boot=n_boot, seed=seed)
-    return {"n": n, "numerator": np.full(g, np.nan), "estimate": m, "std_error": se, "ci_low": low,
-            "ci_high": high, "method": f"percentile bootstrap ({n_boot} resamples)"}
+    return {**cols, "ci_low": low, "ci_high": high, "method": f"percentile bootstrap ({n_boot} resamples)"}
 
 
 def _median(x: np.ndarray, codes: np.ndarray, g: int, level: float) -> dict:
     known = ~np.isnan(x)
     med, low, high = median_intervals(x[known], codes[known], g, level=level)
-    return {"n": np.bincount(codes[known], minlength=g), "numerator": np.full(g, np.nan), "estimate": med,
-            "std_error": np.full(g, np.nan), "ci_low": low, "ci_high": high, "method": "order statistics"}
+    return median_columns(np.bincount(codes[known], minlength=g), med, low, high)
 
 
 def _one(frame: pd.DataFrame, ind: Indicator, groups: tuple[np.ndarray, pd.DataFrame], level: float, how: str,
@@ -107,19 +111,11 @@ def _one(frame: pd.DataFrame, ind: Indicator, groups: tuple[np.ndarray, pd.DataF
         cols = _mean(x, codes, g, level, how, n_boot, seed)
     else:
         cols = _median(x, codes, g, level)
-    out = labels.reset_index(drop=True).assign(**cols, ci_level=level)
-    out.insert(0, "indicator", ind.name)
-    return out[out["n"] > 0] if len(labels.columns) else out
-
-
-def _margin_sets(by: list[str], margins: bool) -> list[list[str]]:
-    if not margins:
-        return [by]
-    return [[c for c in by if c not in drop] for r in range(len(by) + 1) for drop in itertools.combinations(by, r)]
+    return indicator_part(labels, ind.name, cols, level=level)
 
 
 def summarise(
-    frames: pd.DataFrame | Sequence[pd.DataFrame],
+    frames: pd.DataFrame | Table | Sequence[pd.DataFrame | Table],
     *,
     by: Sequence[str] = ("program",),
     indicators: Sequence[str] | None = None,
@@ -136,7 +132,9 @@ def summarise(
     ----------
     frames
         One indicator frame or several (e.g. the values of :func:`outcomes.study_indicators`).  An indicator
-        is a column named as in :data:`outcomes.INDICATORS`.
+        is a column named as in :data:`outcomes.INDICATORS`.  A frame may also be a table in a query engine
+        (an Ibis table, e.g. what :func:`outcomes.employment_indicators` returns for engine tables): its
+        groups are then counted inside the engine and only one row a group comes back (see Notes).
     by
         Grouping columns, e.g. ``["program", "cohort"]``; each frame must have them.  Employment indicators
         are also grouped by ``months_after_graduation``.
@@ -162,8 +160,29 @@ def summarise(
         ``numerator`` (proportions only), ``estimate``, ``std_error`` (binomial or SD/sqrt(n); NaN for
         medians), ``ci_low``, ``ci_high``, ``ci_level``, ``method``; and ``population`` (the denominator in
         words).  Groups with no student in an indicator's population are left out.
+
+    Raises
+    ------
+    ArgumentError
+        An unknown indicator or one no frame holds, a proportion holding values other than 0, 1 and
+        missing, a bootstrap without ``seed``, a level outside (0, 1); for an engine table also a bootstrap
+        interval of a mean (it resamples rows).
+
+    Notes
+    -----
+    On an engine table every number comes from per-group statistics computed in the engine
+    (:mod:`outcomes.engine`): counts and sums for proportions; counts, sums and the engine's own
+    sample variance for means; the order statistics at the ranks the median and its interval need for
+    medians.  The estimates, standard errors and intervals are then computed by the same code as for a
+    DataFrame (:mod:`outcomes.cells`), so both give the same table (to rounding in the last digits of
+    sums).  Percentile-bootstrap intervals resample rows and are refused on engine tables.
+
+    The engine runs one query per grouping plus one per median indicator and margin set.  A table that
+    is itself a query (what :func:`outcomes.employment_indicators` returns for engine tables) is computed
+    again by each of them; to make several tables, or margins with medians, store it once
+    (``con.create_table("employment_indicators", rows)``) and summarise the stored table.
     """
-    frames = [frames] if isinstance(frames, pd.DataFrame) else list(frames)
+    frames = [frames] if isinstance(frames, pd.DataFrame) or is_engine_table(frames) else list(frames)
     by = list(by)
     check_choice("mean_interval", mean_interval, ("t", "bootstrap"))
     if mean_interval == "bootstrap" and seed is None:
@@ -179,12 +198,17 @@ def summarise(
         raise ArgumentError(f"no frame holds the indicator(s) {', '.join(map(repr, missing))}")
     parts = []
     for frame in frames:
+        names = [n for n in wanted if n in frame.columns]
+        if is_engine_table(frame):
+            parts += engine_parts(frame, names, by=by, margins=margins, total=total, level=level,
+                                  mean_interval=mean_interval)
+            continue
         check_columns(frame, by, what="indicator frame")
         groups: dict[tuple[str, ...], tuple[np.ndarray, pd.DataFrame]] = {}  # one grouping per key set
-        for name in (n for n in wanted if n in frame.columns):
+        for name in names:
             ind = INDICATORS[name]
-            extra = [MONTHS] if ind.family == "employment" and MONTHS not in by else []
-            for keys in _margin_sets(by, margins):
+            extra = follow_up_key(ind, by)
+            for keys in margin_sets(by, margins):
                 key = tuple(keys + extra)
                 if key not in groups:
                     groups[key] = _group_codes(frame, list(key))

@@ -17,6 +17,11 @@ graduate answered it.  Without ``as_of``, a follow-up counts as run for an
 institution's graduating class (``institution_id`` x ``graduation_year``) when
 at least one of them answered it.
 
+The indicator values come from one set of definitions
+(:mod:`outcomes.employment.definitions`) that both paths use: pandas here,
+and a query engine (DuckDB, Spark, ... through Ibis) when the tables are
+engine tables (:mod:`outcomes.employment.engine`).
+
 Examples
 --------
 >>> import pandas as pd
@@ -39,39 +44,42 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from datetime import date
+from typing import TYPE_CHECKING, overload
 
-import numpy as np
 import pandas as pd
 
 from data_schema.arguments import check_columns
+from data_schema.engine import is_engine_table
 from data_schema.errors import ArgumentError, DataQualityWarning
+from outcomes.employment.definitions import (
+    DESTINATION,
+    KEY,
+    STUDENT_COLUMNS,
+    WORKING,
+    PandasColumns,
+    duplicate_message,
+    employment_definitions,
+    month_index,
+    unmatched_message,
+)
+from outcomes.employment.engine import engine_employment_indicators
+
+if TYPE_CHECKING:
+    from ibis.expr.types import Table
 
 __all__ = ["employment_indicators", "due_follow_ups", "WORKING", "DESTINATION"]
-
-WORKING = ("employed", "self_employed")
-"""Statuses that count as in work."""
-DESTINATION = ("employed", "self_employed", "further_study")
-"""Statuses that count as a graduate destination (去向落实)."""
-
-_STUDENT_COLUMNS = ("student_id", "institution_id", "program", "graduation_year")
-_KEY = ["student_id", "months_after_graduation"]
-
-
-def _month_index(value: date | str) -> int:
-    d = pd.Timestamp(value)
-    return d.year * 12 + d.month - 1
 
 
 def due_follow_ups(graduates: pd.DataFrame, employment: pd.DataFrame, months: Sequence[int], *,
                    as_of: date | str | None, graduation_month: int) -> pd.DataFrame:
     """Every graduate x follow-up that was due (see the module notes), with ``responded``."""
     grid = graduates.merge(pd.DataFrame({"months_after_graduation": list(months)}), how="cross")
-    answered = employment[_KEY].assign(responded=True)
-    grid = grid.merge(answered, on=_KEY, how="left", validate="one_to_one")
+    answered = employment[KEY].assign(responded=True)
+    grid = grid.merge(answered, on=KEY, how="left", validate="one_to_one")
     grid["responded"] = grid["responded"].fillna(False).astype(bool)
     if as_of is not None:
         when = grid["graduation_year"].to_numpy(dtype=int) * 12 + graduation_month - 1
-        due = when + grid["months_after_graduation"].to_numpy(dtype=int) <= _month_index(as_of)
+        due = when + grid["months_after_graduation"].to_numpy(dtype=int) <= month_index(as_of)
     else:
         run = grid.loc[grid["responded"], ["institution_id", "graduation_year", "months_after_graduation"]]
         keys = ["institution_id", "graduation_year", "months_after_graduation"]
@@ -81,77 +89,46 @@ def due_follow_ups(graduates: pd.DataFrame, employment: pd.DataFrame, months: Se
 
 
 def _unmatched(employment: pd.DataFrame, frame: pd.DataFrame) -> None:
-    kept = employment[_KEY].merge(frame.loc[frame["responded"], _KEY], on=_KEY, how="left", indicator=True)
+    kept = employment[KEY].merge(frame.loc[frame["responded"], KEY], on=KEY, how="left", indicator=True)
     lost = int((kept["_merge"] == "left_only").sum())
     if lost:
-        warnings.warn(
-            f"{lost} employment row(s) were left out of the indicators: their student has no graduation year "
-            "in the students table, or their follow-up is not among the follow-ups asked for",
-            DataQualityWarning, stacklevel=3)
-
-
-def _share(condition: np.ndarray, population: np.ndarray) -> np.ndarray:
-    return np.where(population, condition.astype(float), np.nan)
-
-
-def _column(frame: pd.DataFrame, name: str, dtype: str = "object") -> pd.Series:
-    return frame[name] if name in frame.columns else pd.Series(pd.NA, index=frame.index, dtype=dtype)
+        warnings.warn(unmatched_message(lost), DataQualityWarning, stacklevel=3)
 
 
 def _indicators(f: pd.DataFrame, first: int, satisfied_from: int) -> pd.DataFrame:
-    responded = f["responded"].to_numpy(dtype=bool)
-    status = f["status"].astype(object).to_numpy()
-    working = responded & np.isin(status, WORKING)
-    sector = _column(f, "sector").astype(object).to_numpy()
-    has_sector = working & pd.notna(sector)
-    match = _column(f, "field_match", "boolean").astype("boolean")
-    country = _column(f, "employer_country").astype("string").str.lower()
-    salary = _column(f, "monthly_salary", "Float64").astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    rating = _column(f, "employer_satisfaction", "Float64").astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    rated = responded & (status == "employed") & ~np.isnan(rating)
-    with_salary = working & ~np.isnan(salary)
-    out = {
-        "response_rate": responded.astype(float),
-        "destination_rate": _share(np.isin(status, DESTINATION), responded),
-        "destination_rate_all_graduates": (responded & np.isin(status, DESTINATION)).astype(float),
-        "employment_rate": _share(np.isin(status, WORKING), responded),
-        "contract_employment_rate": _share(status == "employed", responded),
-        "self_employment_rate": _share(status == "self_employed", responded),
-        "further_study_rate": _share(status == "further_study", responded),
-        "seeking_rate": _share(status == "seeking", responded),
-        "cbec_sector_share": _share(sector == "cbec", has_sector),
-        "cultural_exchange_share": _share(sector == "cultural_exchange", has_sector),
-        "target_sector_share": _share(np.isin(sector, ("cbec", "cultural_exchange")), has_sector),
-        "field_match_rate": _share(match.fillna(False).to_numpy(dtype=bool), working & match.notna().to_numpy()),
-        "working_abroad_share": _share((country != "cn").fillna(False).to_numpy(dtype=bool),
-                                       working & country.notna().to_numpy()),
-        "monthly_salary": np.where(with_salary, salary, np.nan),
-        "starting_salary": np.where(with_salary & (f["months_after_graduation"].to_numpy() == first), salary, np.nan),
-        "employer_satisfaction": np.where(rated, rating, np.nan),
-        "employer_satisfied_rate": _share(rating >= satisfied_from, rated),
-    }
-    return pd.DataFrame(out, index=f.index)
+    values = employment_definitions(PandasColumns(f), first=first, satisfied_from=satisfied_from)
+    return pd.DataFrame(values, index=f.index)
 
 
+@overload
+def employment_indicators(students: pd.DataFrame, employment: pd.DataFrame, *, as_of: date | str | None = ...,
+                          follow_ups: Sequence[int] | None = ..., graduation_month: int = ...,
+                          satisfied_from: int = ...) -> pd.DataFrame: ...
+@overload
+def employment_indicators(students: Table, employment: Table, *, as_of: date | str | None = ...,
+                          follow_ups: Sequence[int] | None = ..., graduation_month: int = ...,
+                          satisfied_from: int = ...) -> Table: ...
 def employment_indicators(
-    students: pd.DataFrame,
-    employment: pd.DataFrame,
+    students: pd.DataFrame | Table,
+    employment: pd.DataFrame | Table,
     *,
     as_of: date | str | None = None,
     follow_ups: Sequence[int] | None = None,
     graduation_month: int = 6,
     satisfied_from: int = 4,
-) -> pd.DataFrame:
+) -> pd.DataFrame | Table:
     """One row a graduate x due follow-up, with ``responded`` and every employment indicator.
 
     Parameters
     ----------
     students
         The students table (``student_id``, ``institution_id``, ``program``, ``graduation_year`` and any
-        covariates, which are carried along for grouping and for the non-response table).
+        covariates, which are carried along for grouping and for the non-response table): a pandas
+        DataFrame, or an Ibis table in a query engine (DuckDB, Spark, ...; then ``employment`` too).
     employment
         The employment table (``student_id``, ``months_after_graduation``, ``status`` and the optional columns
-        ``sector``, ``field_match``, ``monthly_salary``, ``employer_country``, ``employer_satisfaction``).
+        ``sector``, ``field_match``, ``monthly_salary``, ``employer_country``, ``employer_satisfaction``),
+        of the same kind as ``students``.
     as_of
         Export date; decides which follow-ups were due (see the module notes).  Default: inferred from who
         answered.
@@ -164,36 +141,59 @@ def employment_indicators(
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame or ibis.expr.types.Table
         The students' columns, ``months_after_graduation``, ``responded``, the employment table's columns and
         one float column per employment indicator of :data:`outcomes.INDICATORS` (NaN outside its population).
         ``monthly_salary`` and ``employer_satisfaction`` are the indicator columns: the table's values
         restricted to the indicator's population.  ``starting_salary`` is the salary at the earliest
-        follow-up in ``follow_ups``.
+        follow-up in ``follow_ups``.  The same kind of table as the inputs: a DataFrame sorted by student
+        and follow-up, or a lazy engine table (no row order, NULL for NaN) that
+        :func:`outcomes.summarise`, :func:`outcomes.response_rates` and :func:`outcomes.nonresponse_bounds`
+        reduce inside the engine.
+
+    Raises
+    ------
+    ArgumentError
+        Duplicate student x follow-up rows, no follow-up to report, a graduation month outside 1-12, or one
+        table in pandas and the other in an engine.
 
     Warns
     -----
     DataQualityWarning
         When employment rows cannot be placed (no graduation year, or a follow-up not asked for).
+
+    Notes
+    -----
+    Both kinds of input go through the same definitions
+    (:func:`outcomes.employment.definitions.employment_definitions`); the engine path
+    (:func:`outcomes.employment.engine.engine_employment_indicators`) builds the rows as one query and
+    only brings back the counts its checks need.
     """
-    check_columns(students, _STUDENT_COLUMNS, what="students")
-    check_columns(employment, (*_KEY, "status"), what="employment")
     if not 1 <= graduation_month <= 12:
         raise ArgumentError(f"graduation_month={graduation_month!r} is not a month; use 1-12")
+    engine = is_engine_table(students), is_engine_table(employment)
+    if any(engine):
+        if not all(engine):
+            raise ArgumentError("students and employment must both be pandas DataFrames or both tables of one "
+                                f"query engine; received {type(students).__name__} and "
+                                f"{type(employment).__name__} (load both into the engine, e.g. "
+                                "con.create_table(name, frame))")
+        return engine_employment_indicators(students, employment, as_of=as_of, follow_ups=follow_ups,
+                                            graduation_month=graduation_month, satisfied_from=satisfied_from)
+    check_columns(students, STUDENT_COLUMNS, what="students")
+    check_columns(employment, (*KEY, "status"), what="employment")
     months = sorted(int(m) for m in (follow_ups if follow_ups is not None
                                      else employment["months_after_graduation"].dropna().unique()))
     if not months:
         raise ArgumentError("no follow-ups: the employment table is empty and follow_ups was not given")
-    dup = employment.duplicated(_KEY)
+    dup = employment.duplicated(KEY)
     if dup.any():
-        first = employment.loc[dup, _KEY].iloc[0]
-        raise ArgumentError(f"employment has {int(dup.sum())} duplicate student x follow-up row(s), e.g. "
-                            f"student_id={first['student_id']!r} at {first['months_after_graduation']} months; "
-                            "keep one row per student and follow-up")
+        first = employment.loc[dup, KEY].iloc[0]
+        raise ArgumentError(duplicate_message(int(dup.sum()), first["student_id"], first["months_after_graduation"]))
     graduates = students[students["graduation_year"].notna()]
     emp = employment[employment["months_after_graduation"].isin(months)]
     frame = due_follow_ups(graduates, emp, months, as_of=as_of, graduation_month=graduation_month)
-    frame = frame.merge(emp, on=_KEY, how="left", validate="one_to_one")
+    frame = frame.merge(emp, on=KEY, how="left", validate="one_to_one")
     _unmatched(employment, frame)
     frame = frame.sort_values(["student_id", "months_after_graduation"], kind="stable").reset_index(drop=True)
     indicators = _indicators(frame, months[0], satisfied_from)

@@ -32,12 +32,18 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from data_schema.arguments import check_choice, check_columns
+from data_schema.engine import is_engine_table
+from outcomes.employment.response_engine import covariate_moments, response_counts
 from outcomes.intervals import imbens_manski_interval, manski_bounds, wilson_interval
+
+if TYPE_CHECKING:
+    from ibis.expr.types import Table
 
 __all__ = ["response_rates", "nonresponse_table", "nonresponse_bounds", "DEFAULT_COVARIATES", "BOUNDABLE"]
 
@@ -55,13 +61,15 @@ def _keys(by: Sequence[str]) -> list[str]:
     return [*by, _MONTHS] if _MONTHS not in by else list(by)
 
 
-def response_rates(frame: pd.DataFrame, *, by: Sequence[str] = ("program",), level: float = 0.95) -> pd.DataFrame:
+def response_rates(frame: pd.DataFrame | Table, *, by: Sequence[str] = ("program",),
+                   level: float = 0.95) -> pd.DataFrame:
     """Response rate of every follow-up by group, with its Wilson interval.
 
     Parameters
     ----------
     frame
-        The output of :func:`outcomes.employment_indicators`.
+        The output of :func:`outcomes.employment_indicators`: a DataFrame, or an engine table (the counts
+        and moments are then computed inside the engine).
     by
         Grouping columns; ``months_after_graduation`` is always added.
     level
@@ -75,8 +83,11 @@ def response_rates(frame: pd.DataFrame, *, by: Sequence[str] = ("program",), lev
     """
     keys = _keys(by)
     check_columns(frame, [*keys, "responded"], what="employment indicator frame")
-    g = frame.groupby(keys, sort=True, dropna=False)["responded"].agg(["size", "sum"]).reset_index()
-    g = g.rename(columns={"size": "graduates", "sum": "respondents"})
+    if is_engine_table(frame):
+        g = response_counts(frame, keys)
+    else:
+        g = frame.groupby(keys, sort=True, dropna=False)["responded"].agg(["size", "sum"]).reset_index()
+        g = g.rename(columns={"size": "graduates", "sum": "respondents"})
     g["respondents"] = g["respondents"].astype(int)
     g["nonrespondents"] = g["graduates"] - g["respondents"]
     g["response_rate"] = g["respondents"] / g["graduates"]
@@ -84,11 +95,16 @@ def response_rates(frame: pd.DataFrame, *, by: Sequence[str] = ("program",), lev
     return g.assign(ci_low=low, ci_high=high, ci_level=level)
 
 
+def _std_difference(m1: float, m0: float, v1: float, v0: float, n1: int, n0: int) -> float:
+    """(m1 - m0) over the pooled SD sqrt((v1 + v0) / 2); NaN when a side has fewer than 2 or the SD is 0."""
+    pooled = np.sqrt((v1 + v0) / 2) if n1 > 1 and n0 > 1 else np.nan
+    return float((m1 - m0) / pooled) if pooled and pooled > 0 else np.nan
+
+
 def _compare(x: pd.Series, responded: np.ndarray) -> tuple[float, float, float]:
     a, b = x[responded].astype(float), x[~responded].astype(float)
     m1, m0 = a.mean(), b.mean()
-    pooled = np.sqrt((a.var(ddof=1) + b.var(ddof=1)) / 2) if len(a) > 1 and len(b) > 1 else np.nan
-    d = (m1 - m0) / pooled if pooled and pooled > 0 else np.nan
+    d = _std_difference(m1, m0, a.var(ddof=1), b.var(ddof=1), len(a), len(b))
     return float(m1), float(m0), float(d)
 
 
@@ -112,14 +128,15 @@ def _covariate_rows(group: pd.DataFrame, covariate: str) -> list[dict]:
     return rows
 
 
-def nonresponse_table(frame: pd.DataFrame, *, by: Sequence[str] = ("program",),
+def nonresponse_table(frame: pd.DataFrame | Table, *, by: Sequence[str] = ("program",),
                       covariates: Sequence[str] | None = None) -> pd.DataFrame:
     """Respondents against non-respondents on baseline covariates, per follow-up and group.
 
     Parameters
     ----------
     frame
-        The output of :func:`outcomes.employment_indicators`.
+        The output of :func:`outcomes.employment_indicators`: a DataFrame, or an engine table (the counts
+        and moments are then computed inside the engine).
     by
         Grouping columns (``months_after_graduation`` is always added).
     covariates
@@ -138,16 +155,37 @@ def nonresponse_table(frame: pd.DataFrame, *, by: Sequence[str] = ("program",),
     if covariates is None:
         covariates = [c for c in DEFAULT_COVARIATES if c in frame.columns and c not in keys]
     check_columns(frame, [*keys, "responded", *covariates], what="employment indicator frame")
+    columns = [*keys, "covariate", "level", "statistic", "n_respondents", "n_nonrespondents",
+               "respondents_value", "nonrespondents_value", "difference", "std_difference"]
+    if is_engine_table(frame):  # rebuilt from records, so the columns are inferred as in the pandas path
+        return pd.DataFrame(_engine_table(frame, keys, covariates).to_dict("records"), columns=columns)
     rows = []
     for values, group in frame.groupby(keys, sort=True, dropna=False):
         for cov in covariates:
             rows += [{**dict(zip(keys, values, strict=True)), **r} for r in _covariate_rows(group, cov)]
-    columns = [*keys, "covariate", "level", "statistic", "n_respondents", "n_nonrespondents",
-               "respondents_value", "nonrespondents_value", "difference", "std_difference"]
     return pd.DataFrame(rows, columns=columns)
 
 
-def nonresponse_bounds(frame: pd.DataFrame, indicator: str = "destination_rate", *,
+def _engine_table(frame: Table, keys: list[str], covariates: Sequence[str]) -> pd.DataFrame:
+    """:func:`nonresponse_table` from per-group moments computed in the engine, in the pandas path's order."""
+    parts = []
+    for order, cov in enumerate(covariates):
+        w = covariate_moments(frame, keys, cov)
+        d = [_std_difference(*r) for r in w[["mean_1", "mean_0", "var_1", "var_0", "n_1", "n_0"]].itertuples(
+            index=False)]
+        parts.append(w[keys].assign(
+            covariate=cov, level=w["level"].astype(object), statistic=np.where(w["level"].isna(), "mean", "share"),
+            n_respondents=w["n_1"], n_nonrespondents=w["n_0"], respondents_value=w["mean_1"].astype(float),
+            nonrespondents_value=w["mean_0"].astype(float), difference=w["mean_1"] - w["mean_0"],
+            std_difference=np.asarray(d, dtype=float), _order=order, _position=np.arange(len(w))))
+    if not parts:
+        return pd.DataFrame(columns=[*keys, "_order"])
+    out = pd.concat(parts, ignore_index=True)
+    return out.sort_values([*keys, "_order", "_position"], kind="mergesort", na_position="last").reset_index(
+        drop=True)
+
+
+def nonresponse_bounds(frame: pd.DataFrame | Table, indicator: str = "destination_rate", *,
                        by: Sequence[str] = ("program",), level: float = 0.95) -> pd.DataFrame:
     """Worst-case bounds of a respondent rate over all graduates, with the Imbens-Manski interval.
 
@@ -159,7 +197,8 @@ def nonresponse_bounds(frame: pd.DataFrame, indicator: str = "destination_rate",
     Parameters
     ----------
     frame
-        The output of :func:`outcomes.employment_indicators`.
+        The output of :func:`outcomes.employment_indicators`: a DataFrame, or an engine table (the counts
+        and moments are then computed inside the engine).
     indicator
         One of :data:`BOUNDABLE`.
     by
@@ -182,9 +221,13 @@ def nonresponse_bounds(frame: pd.DataFrame, indicator: str = "destination_rate",
     check_choice("indicator", indicator, BOUNDABLE)
     keys = _keys(by)
     check_columns(frame, [*keys, "responded", indicator], what="employment indicator frame")
-    g = frame.groupby(keys, sort=True, dropna=False).agg(
-        graduates=("responded", "size"), respondents=("responded", "sum"), numerator=(indicator, "sum"))
-    g = g.reset_index().astype({"respondents": int, "numerator": int})
+    if is_engine_table(frame):
+        g = response_counts(frame, keys, numerator=indicator)
+    else:
+        g = frame.groupby(keys, sort=True, dropna=False).agg(
+            graduates=("responded", "size"), respondents=("responded", "sum"), numerator=(indicator, "sum"))
+        g = g.reset_index()
+    g = g.astype({"respondents": int, "numerator": int})
     k, r, n = g["numerator"].to_numpy(), g["respondents"].to_numpy(), g["graduates"].to_numpy()
     b = manski_bounds(k, r, n - r)
     lower, upper = b.lower, b.upper
