@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from data_schema.errors import ConfigError
 from data_schema.yaml_model import load_yaml_model, read_yaml_mapping
 
-__all__ = ["StudyConfig", "DataFiles", "TableFile", "Privacy", "Treatment", "Outcomes", "load_config"]
+__all__ = ["StudyConfig", "DataFiles", "TableFile", "Privacy", "Treatment", "Outcomes", "Backend", "load_config"]
 
 TableName = Literal["students", "survey_responses", "assessments", "employment"]
 TABLES: tuple[str, ...] = ("students", "survey_responses", "assessments", "employment")
@@ -119,6 +119,28 @@ class Reports(_Strict):
     output: str = "output"
 
 
+class Backend(_Strict):
+    """Where the validated tables live: in memory (``pandas``, the default) or in a DuckDB database file.
+
+    With ``engine: duckdb``, :func:`data_schema.warehouse.load_study_into_duckdb` validates the exports
+    out of core into ``database`` and :func:`data_schema.warehouse.open_tables` opens its tables for
+    the analyses (as Ibis tables).
+    """
+
+    engine: Literal["pandas", "duckdb"] = "pandas"
+    database: str | None = Field(None, description="DuckDB database file, relative to the study folder.")
+
+    @model_validator(mode="after")
+    def _database_with_duckdb(self) -> Backend:
+        if self.engine == "duckdb" and not self.database:
+            raise ValueError("engine duckdb needs a database file, e.g. backend: {engine: duckdb, database: "
+                             "study.duckdb}")
+        if self.engine == "pandas" and self.database:
+            raise ValueError(f"database {self.database!r} is only used with engine duckdb; set engine: duckdb "
+                             "or remove database")
+        return self
+
+
 class StudyConfig(_Strict):
     """A validated ``study.yaml``; ``root`` is the folder it was read from."""
 
@@ -134,6 +156,7 @@ class StudyConfig(_Strict):
     privacy: Privacy
     currency: str = "CNY"
     seed: int
+    backend: Backend = Backend()
     root: Path = Path(".")
 
     def table_path(self, table: str) -> Path:
@@ -147,6 +170,11 @@ class StudyConfig(_Strict):
     def data_dir(self) -> Path:
         """Folder holding the data files."""
         return (self.root / self.data.directory).resolve()
+
+    @property
+    def database_path(self) -> Path | None:
+        """The DuckDB database file of the ``backend`` section (``None`` with the pandas backend)."""
+        return None if self.backend.database is None else (self.root / self.backend.database).resolve()
 
     @property
     def instruments_dir(self) -> Path:
