@@ -45,7 +45,8 @@ def child(root: Path, database: Path, chunk_rows: int, memory_limit: str) -> Non
     peak = max(p[2] for p in phases.values())  # ru_maxrss is reset by the per-phase high-water marks
     cpu = usage.ru_utime + usage.ru_stime
     rows = sum(r.n_read for r in report.tables.values())
-    print(json.dumps({"rows": rows, "seconds": seconds, "peak_gb": peak, "cpu": cpu, "quarantined": report.n_quarantined,
+    print(json.dumps({"rows": rows, "seconds": seconds, "peak_gb": peak, "cpu": cpu,
+                      "quarantined": report.n_quarantined,
                       "db_mb": database.stat().st_size / 1e6, "phases": phases,
                       "failures_by_rule": report.failure_counts().values.tolist()}))
 
@@ -67,8 +68,9 @@ def main() -> None:
                           str(args.chunk_rows), "--memory-limit", args.memory_limit, "--root", str(root)],
                          check=True, capture_output=True, text=True, cwd=REPO).stdout
     r = json.loads(out.strip().splitlines()[-1])
-    print(f"load_study_into_duckdb: {r['rows']:,} rows in {r['seconds']:.1f} s = {r['rows'] / r['seconds']:,.0f} rows/s; "
-          f"CPU {r['cpu']:.1f} s; peak RSS {r['peak_gb']:.2f} GB; {r['quarantined']:,} quarantined; database {r['db_mb']:.0f} MB "
+    print(f"load_study_into_duckdb: {r['rows']:,} rows in {r['seconds']:.1f} s = "
+          f"{r['rows'] / r['seconds']:,.0f} rows/s; CPU {r['cpu']:.1f} s; peak RSS {r['peak_gb']:.2f} GB; "
+          f"{r['quarantined']:,} quarantined; database {r['db_mb']:.0f} MB "
           f"(chunk_rows={args.chunk_rows:,}, memory_limit={args.memory_limit})")
     for k, (wall, cpu, peak) in r["phases"].items():
         print(f"   {wall:7.1f} s wall {cpu:7.1f} s CPU  peak RSS {peak:5.2f} GB  {k}")
