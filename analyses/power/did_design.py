@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analyses.power.mdes import PowerResult
+from analyses.power.mdes import PowerResult, _check_level, _t_critical
 from analyses.power.simulation import did_outcome_sd
 from analyses.tidy import tidy_frame
 from data_schema.errors import ArgumentError
@@ -273,16 +273,10 @@ def did_design_variance(*, n_institutions: int, n_periods: int, students_per_cel
                              n_never=int(n_never), treatment_residual_ss=ss, parameters=params)
 
 
-def _check_level(name: str, value: float) -> float:
-    if not np.isfinite(value) or not 0.0 < value < 1.0:
-        raise ArgumentError(f"{name}={value!r} must lie strictly between 0 and 1 (e.g. 0.05 for alpha, 0.8 for power)")
-    return float(value)
-
-
 def _power_result(spec: DidDesignVariance, solved_for: str, es: float, pw: float, alpha: float,
                   two_tailed: bool) -> PowerResult:
     """A :class:`PowerResult` with the conventions of :mod:`analyses.power.mdes`."""
-    t_crit = float(stats.t.ppf(1.0 - (alpha / 2.0 if two_tailed else alpha), spec.df))
+    t_crit = _t_critical(alpha, spec.df, two_tailed)
     se = spec.std_error
     multiplier = es / se if solved_for == "mdes" else t_crit + float(stats.t.ppf(pw, spec.df))
     return PowerResult(design=spec.design, label=spec.label, solved_for=solved_for, effect_size=float(es),
@@ -355,13 +349,14 @@ def did_mdes(*, n_institutions: int, n_periods: int, students_per_cell: int, ado
     >>> round(out.effect_size, 3), out.df, out.n_clusters
     (0.145, 29, 30.0)
     """
-    power = _check_level("power", power)
-    alpha = _check_level("alpha", alpha)
+    _check_level("power", power)
+    _check_level("alpha", alpha)
+    power, alpha = float(power), float(alpha)
     spec = did_design_variance(n_institutions=n_institutions, n_periods=n_periods,
                                students_per_cell=students_per_cell, adoption=adoption, never_share=never_share,
                                programs_per_institution=programs_per_institution, cluster_sd=cluster_sd,
                                cluster_period_sd=cluster_period_sd, unit_sd=unit_sd, noise_sd=noise_sd)
-    t_crit = float(stats.t.ppf(1.0 - (alpha / 2.0 if two_tailed else alpha), spec.df))
+    t_crit = _t_critical(alpha, spec.df, two_tailed)
     es = (t_crit + float(stats.t.ppf(power, spec.df))) * spec.std_error
     return _power_result(spec, "mdes", es, power, alpha, two_tailed)
 
@@ -422,13 +417,14 @@ def did_power_closed_form(*, es: float, n_institutions: int, n_periods: int, stu
     >>> round(out.power, 3), out.solved_for
     (0.636, 'power')
     """
-    alpha = _check_level("alpha", alpha)
+    _check_level("alpha", alpha)
+    alpha = float(alpha)
     if not np.isfinite(es):
         raise ArgumentError(f"es={es!r} must be a finite effect size in outcome standard deviations")
     spec = did_design_variance(n_institutions=n_institutions, n_periods=n_periods,
                                students_per_cell=students_per_cell, adoption=adoption, never_share=never_share,
                                programs_per_institution=programs_per_institution, cluster_sd=cluster_sd,
                                cluster_period_sd=cluster_period_sd, unit_sd=unit_sd, noise_sd=noise_sd)
-    t_crit = float(stats.t.ppf(1.0 - (alpha / 2.0 if two_tailed else alpha), spec.df))
+    t_crit = _t_critical(alpha, spec.df, two_tailed)
     pw = float(stats.t.cdf(abs(es) / spec.std_error - t_crit, spec.df))
     return _power_result(spec, "power", abs(es), pw, alpha, two_tailed)
