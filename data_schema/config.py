@@ -30,7 +30,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from data_schema.errors import ConfigError
 from data_schema.yaml_model import load_yaml_model, read_yaml_mapping
 
-__all__ = ["StudyConfig", "DataFiles", "TableFile", "Privacy", "Treatment", "Outcomes", "Backend", "load_config"]
+__all__ = ["StudyConfig", "DataFiles", "TableFile", "Privacy", "Treatment", "Outcomes", "Backend", "SparkOptions",
+           "load_config"]
 
 TableName = Literal["students", "survey_responses", "assessments", "employment"]
 TABLES: tuple[str, ...] = ("students", "survey_responses", "assessments", "employment")
@@ -119,26 +120,50 @@ class Reports(_Strict):
     output: str = "output"
 
 
-class Backend(_Strict):
-    """Where the validated tables live: in memory (``pandas``, the default) or in a DuckDB database file.
+class SparkOptions(_Strict):
+    """Where Spark reads the validated tables, and how the Spark session is started (``engine: spark``)."""
 
-    With ``engine: duckdb``, :func:`data_schema.warehouse.load_study_into_duckdb` validates the exports
-    out of core into ``database`` and :func:`data_schema.warehouse.open_tables` opens its tables for
-    the analyses (as Ibis tables).
+    master: str = Field("local[2]", description="Spark master URL: local[N], spark://host:7077, yarn, ...")
+    tables: str = Field("validated", description="Folder of the validated tables as Parquet, relative to the "
+                        "study folder; every Spark worker must be able to read it.")
+    conf: dict[str, str] = Field(default_factory=dict, description="Extra Spark settings, e.g. "
+                                 "{spark.executor.memory: 8g}.")
+
+
+class Backend(_Strict):
+    """Where the validated tables live and which engine the analyses send their sums to.
+
+    ``pandas`` (the default) keeps the study in memory.  With ``engine: duckdb``,
+    :func:`data_schema.warehouse.load_study_into_duckdb` validates the exports out of core into
+    ``database`` and :func:`data_schema.warehouse.open_tables` opens its tables for the analyses (as Ibis
+    tables).  ``engine: spark`` validates the same way, then also writes the valid rows of each table as
+    Parquet into ``spark.tables``, and :func:`~data_schema.warehouse.open_tables` opens them in a Spark
+    session (``spark.master``), so the analyses' group sums run on the cluster.
     """
 
-    engine: Literal["pandas", "duckdb"] = "pandas"
+    engine: Literal["pandas", "duckdb", "spark"] = "pandas"
     database: str | None = Field(None, description="DuckDB database file, relative to the study folder.")
+    spark: SparkOptions | None = None
 
     @model_validator(mode="after")
     def _database_with_duckdb(self) -> Backend:
-        if self.engine == "duckdb" and not self.database:
-            raise ValueError("engine duckdb needs a database file, e.g. backend: {engine: duckdb, database: "
-                             "study.duckdb}")
+        if self.engine in ("duckdb", "spark") and not self.database:
+            raise ValueError(f"engine {self.engine} needs a database file (the exports are validated into it), "
+                             f"e.g. backend: {{engine: {self.engine}, database: study.duckdb}}")
         if self.engine == "pandas" and self.database:
-            raise ValueError(f"database {self.database!r} is only used with engine duckdb; set engine: duckdb "
-                             "or remove database")
+            raise ValueError(f"database {self.database!r} is only used with engine duckdb or spark; set engine: "
+                             "duckdb or remove database")
+        if self.spark is not None and self.engine != "spark":
+            raise ValueError(f"a spark section is only used with engine spark, not {self.engine}; set "
+                             "engine: spark or remove the spark section")
         return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _spark_defaults(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("engine") == "spark" and data.get("spark") is None:
+            return {**data, "spark": {}}
+        return data
 
 
 class StudyConfig(_Strict):
@@ -175,6 +200,11 @@ class StudyConfig(_Strict):
     def database_path(self) -> Path | None:
         """The DuckDB database file of the ``backend`` section (``None`` with the pandas backend)."""
         return None if self.backend.database is None else (self.root / self.backend.database).resolve()
+
+    @property
+    def spark_tables_dir(self) -> Path | None:
+        """The folder of validated Parquet tables Spark reads (``None`` unless ``engine: spark``)."""
+        return None if self.backend.spark is None else (self.root / self.backend.spark.tables).resolve()
 
     @property
     def instruments_dir(self) -> Path:

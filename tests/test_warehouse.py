@@ -408,13 +408,17 @@ def test_backend_section_points_at_the_database(make_study):
 @pytest.mark.parametrize(
     ("backend", "match"),
     [
-        ({"engine": "spark"}, r"backend\.engine: Input should be 'pandas' or 'duckdb'"),
+        ({"engine": "postgres"}, r"backend\.engine: Input should be 'pandas', 'duckdb' or 'spark'"),
         ({"engine": "duckdb"}, "engine duckdb needs a database file"),
-        ({"engine": "pandas", "database": "x.duckdb"}, "is only used with engine duckdb"),
+        ({"engine": "spark"}, "engine spark needs a database file"),
+        ({"engine": "pandas", "database": "x.duckdb"}, "is only used with engine duckdb or spark"),
+        ({"engine": "duckdb", "database": "x.duckdb", "spark": {}}, "a spark section is only used with engine spark"),
+        ({"engine": "spark", "database": "x.duckdb", "spark": {"workers": 3}}, r"spark\.workers: Extra inputs"),
         ({"engine": "duckdb", "database": "x.duckdb", "threads": 2}, r"backend\.threads: Extra inputs"),
         ("duckdb", r"backend: Input should be a valid dictionary"),
     ],
-    ids=["unknown_engine", "duckdb_without_database", "pandas_with_database", "unknown_key", "not_a_mapping"],
+    ids=["unknown_engine", "duckdb_without_database", "spark_without_database", "pandas_with_database",
+         "spark_section_without_spark", "unknown_spark_key", "unknown_key", "not_a_mapping"],
 )
 def test_backend_config_errors(make_study, backend, match):
     with pytest.raises(ConfigError, match=match):

@@ -74,11 +74,12 @@ def execute(expr: Any) -> pd.DataFrame:
     """Run an Ibis expression in its engine and return a pandas DataFrame.
 
     Ibis 12 reads pandas' deprecated ``future.infer_string`` option when it converts results, which
-    pandas 3 answers with a deprecation warning meant for Ibis, not for the caller; it is silenced here
-    and nowhere else.
+    pandas 3 answers with a deprecation warning meant for Ibis, not for the caller; PySpark 4.0 converts
+    with pandas' deprecated ``copy`` keyword, likewise.  Both are silenced here and nowhere else.
     """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The 'future.infer_string' option is deprecated")
+        warnings.filterwarnings("ignore", message="The copy keyword is deprecated", module="pyspark")
         return expr.to_pandas()
 
 

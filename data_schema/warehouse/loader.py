@@ -36,6 +36,7 @@ from data_schema.warehouse.assemble import (
 )
 from data_schema.warehouse.atomic_db import DEFAULT_MEMORY_LIMIT, building_database
 from data_schema.warehouse.csv_chunks import IrregularCsv
+from data_schema.warehouse.parquet_export import export_tables
 from data_schema.warehouse.sources import ChunkedFile, open_chunked
 from data_schema.warehouse.staging import (
     FixTally,
@@ -189,7 +190,9 @@ def load_study_into_duckdb(
     The database holds one table of valid rows per input table (``row`` = the file's row number, then
     the typed canonical columns), ``quarantined_<table>``, ``failures`` and ``load_report``; see
     :mod:`data_schema.warehouse.assemble`.  It is built in a temporary file beside ``database`` and
-    renamed when complete, so a failure leaves no database behind.
+    renamed when complete, so a failure leaves no database behind.  When the config says ``engine: spark``
+    and ``database`` is its own, the valid rows are then also written as Parquet into its
+    ``backend.spark.tables`` folder (:func:`~data_schema.warehouse.export_tables`) for Spark to read.
 
     Each chunk is validated by the intake's own functions (coercion, pseudonyms, pandera rules), so
     single-row rules cannot drift apart; the duplicate-key and cross-table rules run in SQL
@@ -245,4 +248,7 @@ def load_study_into_duckdb(
         report = StudyReport({s.table: table_report(con, s, quarantined[s.table]) for s in staged})
         write_load_report(con, report)
         drop_stage(con)
+    if cfg.backend.engine == "spark" and target == cfg.database_path:
+        step("writing the Parquet tables for Spark")
+        export_tables(cfg, database=target)
     return report

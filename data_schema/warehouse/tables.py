@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
 
+from data_schema.arguments import check_choice
 from data_schema.config import StudyConfig, load_config
 from data_schema.errors import ConfigError
 from data_schema.study_report import StudyReport
@@ -31,7 +32,7 @@ from data_schema.warehouse.loader import study_database
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-__all__ = ["open_tables", "open_quarantined", "read_load_report", "DATABASE_TABLES"]
+__all__ = ["open_tables", "open_quarantined", "read_load_report", "attach_database", "DATABASE_TABLES"]
 
 DATABASE_TABLES = ("failures", "load_report")
 """Tables every study database holds besides the valid and quarantined rows of each input table."""
@@ -58,6 +59,17 @@ def _database(config: str | Path | StudyConfig, database: str | Path | None) -> 
     return cfg, path
 
 
+def attach_database(config: str | Path | StudyConfig, database: str | Path | None = None) -> Any:
+    """A new DuckDB connection with a study's database attached read-only and in use.
+
+    Raises
+    ------
+    ConfigError
+        The config names no database, or the file does not exist or is not a DuckDB database.
+    """
+    return _attach(_database(config, database)[1])
+
+
 def _open(config: str | Path | StudyConfig, database: str | Path | None,
           name: Callable[[str], str]) -> dict[str, ir.Table]:
     import ibis
@@ -72,8 +84,9 @@ def _open(config: str | Path | StudyConfig, database: str | Path | None,
     return {t: con.table(name(t)) for t in cfg.tables()}
 
 
-def open_tables(config: str | Path | StudyConfig, *, database: str | Path | None = None) -> dict[str, ir.Table]:
-    """The valid rows of each table of a study, as Ibis tables on its DuckDB database (read-only).
+def open_tables(config: str | Path | StudyConfig, *, database: str | Path | None = None,
+                engine: Literal["duckdb", "spark"] | None = None, session: Any = None) -> dict[str, ir.Table]:
+    """The valid rows of each table of a study, as Ibis tables on its DuckDB database or in Spark (read-only).
 
     Parameters
     ----------
@@ -81,6 +94,13 @@ def open_tables(config: str | Path | StudyConfig, *, database: str | Path | None
         Path of ``study.yaml`` (or its folder), or a loaded :class:`~data_schema.config.StudyConfig`.
     database
         The database file; default: the config's ``backend.database``.
+    engine
+        ``"duckdb"`` opens the database file; ``"spark"`` opens the Parquet export of the config's
+        ``backend.spark.tables`` folder in a Spark session.  Default: ``"spark"`` when the config says
+        ``engine: spark``, else ``"duckdb"``.
+    session
+        With the Spark engine, the ``pyspark.sql.SparkSession`` to use; default: the one
+        :func:`~data_schema.warehouse.spark_session` starts from the config's ``backend.spark``.
 
     Returns
     -------
@@ -92,7 +112,9 @@ def open_tables(config: str | Path | StudyConfig, *, database: str | Path | None
     ------
     ConfigError
         The config names no database, the file does not exist or is not a DuckDB database, or it lacks a
-        table the config names.
+        table the config names; with Spark, the config has no spark section or its folder lacks a table.
+    ImportError
+        The Spark engine is asked for and ``pyspark`` is not installed (``pip install 'progeval[spark]'``).
 
     Examples
     --------
@@ -114,7 +136,14 @@ def open_tables(config: str | Path | StudyConfig, *, database: str | Path | None
     >>> read_load_report(database).counts().equals(report.counts())
     True
     """
-    return _open(config, database, lambda table: table)
+    cfg = config if isinstance(config, StudyConfig) else load_config(config)
+    chosen = engine or ("spark" if cfg.backend.engine == "spark" else "duckdb")
+    check_choice("engine", chosen, ("duckdb", "spark"))
+    if chosen == "spark":
+        from data_schema.warehouse.spark import open_spark_tables
+
+        return open_spark_tables(cfg, session=session)
+    return _open(cfg, database, lambda table: table)
 
 
 def open_quarantined(config: str | Path | StudyConfig, *,

@@ -56,6 +56,10 @@ _MONTHS = "months_after_graduation"
 _ANSWERED = "_progeval_answered"
 
 
+_FILE_ROW = "row"
+"""The file-row column of the tables :func:`data_schema.warehouse.open_tables` opens."""
+
+
 def _follow_ups(employment: Table, follow_ups: Sequence[int] | None) -> list[int]:
     if follow_ups is not None:
         months = sorted(int(m) for m in follow_ups)
@@ -133,6 +137,9 @@ def engine_employment_indicators(students: Table, employment: Table, *, as_of: d
 
     check_columns(students, STUDENT_COLUMNS, what="students")
     check_columns(employment, (*KEY, "status"), what="employment")
+    # a study database's tables carry the input file's row number as a column (the pandas path keeps it
+    # in the index, which the merge drops): it numbers rows of one file, not graduates, so it goes here too
+    students, employment = (t.drop(_FILE_ROW) if _FILE_ROW in t.columns else t for t in (students, employment))
     extra = _check_names(students, employment)
     _check_unique(students, employment)
     months = _follow_ups(employment, follow_ups)
