@@ -3,6 +3,7 @@
 Use as ``from analyses import did`` and call ``did.twfe(...)``, ``did.event_study(...)`` and so on.
 """
 
+from analyses.did.adoption import adoption_columns
 from analyses.did.bacon import COMPARISON_TYPES, BaconDecomposition, bacon_decomposition
 from analyses.did.coefficients import Coefficient, WaldTest
 from analyses.did.design_warnings import DesignWarning, FewTreatedClustersWarning
@@ -15,6 +16,7 @@ from analyses.did.wild_bootstrap import WildBootstrapResult, wild_bootstrap_arra
 
 __all__ = [
     "COMPARISON_TYPES",
+    "adoption_columns",
     "BaconDecomposition",
     "bacon_decomposition",
     "Coefficient",
