@@ -24,9 +24,9 @@ Examples
 from __future__ import annotations
 
 import hashlib
-import hmac
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,7 @@ __all__ = ["pseudonymise", "load_key", "MIN_KEY_BYTES", "PSEUDONYM_LENGTH"]
 
 MIN_KEY_BYTES = 16
 PSEUDONYM_LENGTH = 32
+_SHA256_BLOCK = 64  # bytes in a SHA-256 block
 
 
 def _check(key: bytes, source: str) -> bytes:
@@ -88,15 +89,37 @@ def load_key(*, key_env: str | None, key_file: str | Path | None, data_dir: str 
         raise PseudonymKeyError(f"key file {path} not found") from None
 
 
+def _hmac_pads(key: bytes) -> tuple[Any, Any]:
+    """SHA-256 states after the key's inner and outer pad blocks (RFC 2104), computed once per key."""
+    block = (key if len(key) <= _SHA256_BLOCK else hashlib.sha256(key).digest()).ljust(_SHA256_BLOCK, b"\0")
+    return hashlib.sha256(bytes(b ^ 0x36 for b in block)), hashlib.sha256(bytes(b ^ 0x5C for b in block))
+
+
+def _hmac_hex(inner: Any, outer: Any, message: bytes) -> str:
+    """The pseudonym of one id: HMAC-SHA256 from the precomputed pad states, first hex digits.
+
+    Equal to ``hmac.new(key, message, hashlib.sha256).hexdigest()[:PSEUDONYM_LENGTH]`` (a test checks it)
+    at about half the cost, since the two pad blocks are hashed once per key instead of once per id.
+    """
+    first = inner.copy()
+    first.update(message)
+    second = outer.copy()
+    second.update(first.digest())
+    return second.hexdigest()[:PSEUDONYM_LENGTH]
+
+
 def pseudonymise(ids: pd.Series, key: bytes) -> pd.Series:
     """Replace each id by the first 32 hex digits of HMAC-SHA256(key, id).
 
     Ids are hashed once per distinct value, so a long table costs as many HMACs
-    as it has students.  Missing ids stay missing.
+    as it has students; the key's two pad blocks are hashed once per call (RFC 2104
+    allows it: HMAC is defined on the hash states after them).  Missing ids stay missing.
     """
     if not isinstance(key, (bytes, bytearray)) or len(key) < MIN_KEY_BYTES:
         raise PseudonymKeyError(f"a key of at least {MIN_KEY_BYTES} bytes is needed to pseudonymise ids")
     codes, uniques = pd.factorize(ids, use_na_sentinel=True)
-    hashed = [hmac.new(key, str(u).encode("utf-8"), hashlib.sha256).hexdigest()[:PSEUDONYM_LENGTH] for u in uniques]
+    inner, outer = _hmac_pads(bytes(key))
+    values = uniques.tolist()  # Python strings at once: iterating an Arrow-backed array costs 2 us an item
+    hashed = [_hmac_hex(inner, outer, (u if isinstance(u, str) else str(u)).encode("utf-8")) for u in values]
     table = np.array(hashed + [None], dtype=object)
     return pd.Series(table[codes], index=ids.index, name=ids.name, dtype="str")

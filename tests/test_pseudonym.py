@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from data_schema import ConfigError, PseudonymKeyError, load_key, load_study, pseudonymise, read_table
 
@@ -30,6 +35,14 @@ STUDENTS = "student_id,institution_id,program,cohort,student_origin\n"
 def test_pseudonym_is_the_first_128_bits_of_hmac_sha256(key, message, digest):
     """Published HMAC-SHA-256 test vectors (RFC 4231); HMAC as defined in RFC 2104 and FIPS 198-1."""
     assert pseudonymise(pd.Series([message]), key).tolist() == [digest[:32]]
+
+
+@settings(max_examples=200, deadline=None)
+@given(key=st.binary(min_size=16, max_size=200), ids=st.lists(st.text(min_size=1, max_size=80), min_size=1, max_size=5))
+def test_precomputed_pads_equal_the_standard_library_hmac(key, ids):
+    """The pad states are hashed once per key (RFC 2104); every key length, including over one block."""
+    want = [hmac.new(key, i.encode("utf-8"), hashlib.sha256).hexdigest()[:32] for i in ids]
+    assert pseudonymise(pd.Series(ids), key).tolist() == want
 
 
 def test_pseudonym_matches_an_independent_hmac(key, pseudonym):
