@@ -82,6 +82,17 @@ class Treatment(_Strict):
         default_factory=dict, description="First cohort taught in the integrated program; null = never."
     )
 
+    @model_validator(mode="after")
+    def _sensible(self) -> Treatment:
+        if self.integrated_program == self.comparison_program:
+            raise ValueError(f"integrated_program and comparison_program are both {self.integrated_program!r}; "
+                             "name two different programs")
+        odd = {k: v for k, v in self.adoption_year.items() if v is not None and not 1950 <= v <= 2100}
+        if odd:
+            raise ValueError(f"adoption_year {odd} is not a cohort year (1950-2100); give the first cohort taught "
+                             "in the integrated program, or null for an institution that never adopted it")
+        return self
+
 
 class Privacy(_Strict):
     """Pseudonymisation key source and the smallest publishable cell."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -56,9 +57,17 @@ def test_valid_config_loads(tmp_path):
         (_with(privacy={"min_cell_size": 5}), r"privacy: Value error, name a key source"),
         (_with(data__students=None), r"data\.students: Field required"),
         (_with(title=None), r"title: Field required"),
+        (_with(treatment={"integrated_program": "x", "comparison_program": "x"}),
+         r"treatment: Value error, integrated_program and comparison_program are both 'x'"),
+        (_with(treatment={"adoption_year": {"I01": 20}}), r"treatment: Value error, adoption_year \{'I01': 20\} is "
+                                                          r"not a cohort year"),
+        (_with(treatment={"adoption_year": {"I01": "soon"}}), r"treatment\.adoption_year\.I01: Input should be a "
+                                                              r"valid integer"),
+        (_with(treatment={"adopt_year": {}}), r"treatment\.adopt_year: Extra inputs are not permitted"),
     ],
     ids=["unknown-top", "unknown-privacy", "unknown-table-file", "seed-type", "min-cell", "format",
-         "no-privacy", "no-key-source", "no-students", "no-title"],
+         "no-privacy", "no-key-source", "no-students", "no-title", "same-programs", "adoption-not-a-year",
+         "adoption-text", "treatment-typo"],
 )
 def test_config_errors_name_the_setting(tmp_path, settings, match):
     path = _config(tmp_path, settings)
@@ -75,6 +84,14 @@ def test_config_errors_name_the_setting(tmp_path, settings, match):
 def test_config_file_errors(tmp_path, text, match):
     with pytest.raises(ConfigError, match=match):
         load_config(_config(tmp_path, text))
+
+
+def test_commented_example_config_loads():
+    """examples/study.yaml documents every setting; it must stay a valid config."""
+    cfg = load_config(Path(__file__).parents[1] / "examples" / "study.yaml")
+    assert cfg.tables() == ("students", "survey_responses", "assessments", "employment")
+    assert cfg.treatment.adoption_year == {"I01": 2020, "I02": 2021, "I03": None}
+    assert "跨境电商" in cfg.title and cfg.backend.engine == "pandas"
 
 
 def test_missing_config(tmp_path):
