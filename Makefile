@@ -39,6 +39,8 @@ bench: $(STAMP) $(REFS)/.installed-stamp
 	$(BIN)/python benchmarks/reliability.py
 	$(BIN)/python benchmarks/did.py
 	$(BIN)/python benchmarks/mixed.py
+	$(BIN)/python benchmarks/warehouse_scale.py
+	$(BIN)/python benchmarks/scale.py
 
 clean:
 	rm -rf $(VENV) $(REFS) progeval-demo .pytest_cache .ruff_cache

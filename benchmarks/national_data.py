@@ -8,11 +8,12 @@ writer nor the engines ever hold a whole table:
 - ``employment.parquet``: one row a graduate at the 12-month follow-up (90 % answer): status, sector,
   field match, monthly salary.
 
-Institutions adopt the integrated CBEC-ICE program in a year drawn from 2017-2022 (a fifth never do);
-graduates of adopting institutions from the adoption year on are more likely to be employed (+3 points)
-and in the CBEC sector (+8 points).  A few rows break the contract on purpose (negative salaries, an
-unknown status) so validation has something to quarantine.  ``study.yaml`` names the files, the key file
-and the adoption years; the same seed writes the same bytes.
+Institutions adopt the integrated CBEC-ICE program for a first cohort drawn from 2013-2018 (graduating
+2017-2022; a fifth never adopt); graduates of the cohorts from adoption on are more likely to be employed
+(+3 points) and in the CBEC sector (+8 points).  ``study.yaml`` records the adoption cohorts as the data
+contract's ``treatment.adoption_year`` (first cohort taught).  A few rows break the contract on purpose
+(negative salaries, an unknown status) so validation has something to quarantine.  ``study.yaml`` names
+the files, the key file and the adoption years; the same seed writes the same bytes.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ SECTORS = np.array(["cbec", "cultural_exchange", "other"])
 
 
 def adoption_years(n_institutions: int, seed: int) -> dict[str, int | None]:
-    """Adoption year of each institution (None: never adopts)."""
+    """First cohort taught in the integrated program, by institution (None: never adopts)."""
     rng = np.random.default_rng([seed, 1])
-    years = rng.integers(2017, 2023, n_institutions)
+    years = rng.integers(2013, 2019, n_institutions)
     never = rng.random(n_institutions) < 0.2
     return {f"N{i:04d}": (None if never[i] else int(years[i])) for i in range(n_institutions)}
 
@@ -44,7 +45,7 @@ def _ids(start: int, n: int) -> pa.Array:
 def _block(inst: np.ndarray, year: np.ndarray, adopt: np.ndarray, start: int,
            rng: np.random.Generator) -> tuple[pa.Table, pa.Table]:
     n = len(inst)
-    treated = (adopt > 0) & (year >= adopt)
+    treated = (adopt > 0) & (year - 4 >= adopt)  # adopt is a cohort; a cohort graduates four years on
     program = np.where(treated & (rng.random(n) < 0.6), "integrated", "traditional")
     ids = _ids(start, n)
     students = pa.table({

@@ -1,6 +1,6 @@
 """Benchmark: validate the 10M-row survey study of benchmarks/validate_scale.py into DuckDB, out of core.
 
-Run: .venv/bin/python /tmp/wh_bench/warehouse_scale.py [--rows N] [--chunk-rows R] [--memory-limit 1GB]
+Run: .venv/bin/python benchmarks/warehouse_scale.py [--rows N] [--chunk-rows R] [--memory-limit 1GB]
 Each measurement runs in a fresh process so its peak RSS (ru_maxrss) is its own.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path("/work/main")
+REPO = Path(__file__).resolve().parents[1]
 
 
 def child(root: Path, database: Path, chunk_rows: int, memory_limit: str) -> None:
@@ -60,7 +60,7 @@ def main() -> None:
     parser.add_argument("--root", type=Path)
     args = parser.parse_args()
     root = args.root or REPO / "benchmarks" / "data" / f"survey_{args.rows}"
-    database = Path("/tmp/wh_bench") / f"{root.name}.duckdb"
+    database = REPO / "benchmarks" / "data" / f"{root.name}.duckdb"
     if args.child:
         child(root, database, args.chunk_rows, args.memory_limit)
         return
