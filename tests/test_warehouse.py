@@ -446,3 +446,13 @@ def test_argument_errors(make_study, tmp_path, options, match):
     with pytest.raises(ArgumentError, match=match):
         load_study_into_duckdb(config, tmp_path / "x.duckdb", **options)
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_analysis_memory_limit(clean):
+    """open_tables caps DuckDB's memory (its own default is 80% of the machine); a bad size is refused."""
+    config, database = clean.config, clean.database
+    tables = open_tables(config, database=database, memory_limit="300MB")
+    con = tables["students"]._find_backend().con
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] in ("286.1 MiB", "300.0 MB")
+    with pytest.raises(ArgumentError, match="memory_limit='lots' is not a DuckDB memory size"):
+        open_tables(config, database=database, memory_limit="lots")

@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -24,7 +25,7 @@ import duckdb
 
 from data_schema.arguments import check_choice
 from data_schema.config import StudyConfig, load_config
-from data_schema.errors import ConfigError
+from data_schema.errors import ArgumentError, ConfigError
 from data_schema.study_report import StudyReport
 from data_schema.warehouse.assemble import quarantine_table, read_load_report_from
 from data_schema.warehouse.loader import study_database
@@ -38,9 +39,19 @@ DATABASE_TABLES = ("failures", "load_report")
 """Tables every study database holds besides the valid and quarantined rows of each input table."""
 
 
-def _attach(path: Path) -> Any:
+ANALYSIS_MEMORY_LIMIT = "2GB"
+"""DuckDB's memory limit on the connection :func:`open_tables` opens; beyond it, DuckDB spills to disk."""
+
+
+def _attach(path: Path, memory_limit: str | None = None) -> Any:
     """A new in-memory DuckDB connection with ``path`` attached read-only as ``study`` and in use."""
-    con = duckdb.connect()
+    settings = {} if memory_limit is None else {
+        "memory_limit": memory_limit, "temp_directory": str(Path(tempfile.gettempdir()) / "progeval-duckdb")}
+    try:
+        con = duckdb.connect(config=settings)
+    except (duckdb.ParserException, duckdb.InvalidInputException) as exc:
+        raise ArgumentError(f"memory_limit={memory_limit!r} is not a DuckDB memory size ({exc}); give a number "
+                            "and a unit, e.g. '1GB' or '512MB'") from None
     try:
         con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS study (READ_ONLY)")
         con.execute("USE study")
@@ -71,11 +82,11 @@ def attach_database(config: str | Path | StudyConfig, database: str | Path | Non
 
 
 def _open(config: str | Path | StudyConfig, database: str | Path | None,
-          name: Callable[[str], str]) -> dict[str, ir.Table]:
+          name: Callable[[str], str], memory_limit: str | None = None) -> dict[str, ir.Table]:
     import ibis
 
     cfg, path = _database(config, database)
-    con = ibis.duckdb.from_connection(_attach(path))
+    con = ibis.duckdb.from_connection(_attach(path, memory_limit))
     present = set(con.list_tables())
     missing = [name(t) for t in cfg.tables() if name(t) not in present]
     if missing:
@@ -85,7 +96,8 @@ def _open(config: str | Path | StudyConfig, database: str | Path | None,
 
 
 def open_tables(config: str | Path | StudyConfig, *, database: str | Path | None = None,
-                engine: Literal["duckdb", "spark"] | None = None, session: Any = None) -> dict[str, ir.Table]:
+                engine: Literal["duckdb", "spark"] | None = None, session: Any = None,
+                memory_limit: str = ANALYSIS_MEMORY_LIMIT) -> dict[str, ir.Table]:
     """The valid rows of each table of a study, as Ibis tables on its DuckDB database or in Spark (read-only).
 
     Parameters
@@ -101,6 +113,9 @@ def open_tables(config: str | Path | StudyConfig, *, database: str | Path | None
     session
         With the Spark engine, the ``pyspark.sql.SparkSession`` to use; default: the one
         :func:`~data_schema.warehouse.spark_session` starts from the config's ``backend.spark``.
+    memory_limit
+        With DuckDB, its memory limit for the queries the analyses send (``"2GB"``); beyond it DuckDB spills
+        to a folder in the system's temporary directory.  (DuckDB's own default is 80% of the machine.)
 
     Returns
     -------
@@ -143,7 +158,7 @@ def open_tables(config: str | Path | StudyConfig, *, database: str | Path | None
         from data_schema.warehouse.spark import open_spark_tables
 
         return open_spark_tables(cfg, session=session)
-    return _open(cfg, database, lambda table: table)
+    return _open(cfg, database, lambda table: table, memory_limit)
 
 
 def open_quarantined(config: str | Path | StudyConfig, *,
