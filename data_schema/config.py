@@ -31,7 +31,7 @@ from data_schema.errors import ConfigError
 from data_schema.yaml_model import load_yaml_model, read_yaml_mapping
 
 __all__ = ["StudyConfig", "DataFiles", "TableFile", "Privacy", "Treatment", "Outcomes", "Backend", "SparkOptions",
-           "load_config"]
+           "Analyses", "load_config"]
 
 TableName = Literal["students", "survey_responses", "assessments", "employment"]
 TABLES: tuple[str, ...] = ("students", "survey_responses", "assessments", "employment")
@@ -123,6 +123,15 @@ class Outcomes(_Strict):
     satisfied_from: int = Field(4, ge=1, le=5, description="Employer rating (1-5) that counts as satisfied.")
 
 
+class Analyses(_Strict):
+    """Choices of the analysis stage of ``progeval run`` (every analysis the data support runs)."""
+
+    headline: str | None = Field(
+        None, description="Outcome of the evidence brief's headline, e.g. employment_rate or hsk_target_rate; "
+        "default: the first of the employment rate, CBEC-sector share, field match, the competency scores and "
+        "the HSK target that could be compared.")
+
+
 class Reports(_Strict):
     """Documents to render and their formats."""
 
@@ -186,7 +195,7 @@ class StudyConfig(_Strict):
     instruments: Instruments = Instruments()
     waves: dict[int, str] = Field(default_factory=lambda: {0: "entry", 1: "mid-program", 2: "graduation"})
     treatment: Treatment = Treatment()
-    analyses: dict[str, dict] = Field(default_factory=dict)
+    analyses: Analyses = Analyses()
     reports: Reports = Reports()
     outcomes: Outcomes = Outcomes()
     privacy: Privacy

@@ -1,4 +1,4 @@
-"""The ``progeval`` command: synthesize a study, validate a study, run the demo.
+"""The ``progeval`` command: synthesize a study, validate it, run its analyses and reports, run the demo.
 
 Exit codes: 0 success; 1 rows were quarantined and ``--strict`` was given;
 2 the input cannot be used (missing file, bad config, missing key, unreadable
@@ -27,6 +27,7 @@ from data_schema.errors import ProgevalError
 from data_schema.study import Study, load_study
 from data_schema.synthetic import generate_study
 from reports.failure_export import write_failures, write_quarantined
+from reports.pipeline import STAGES, StudyRun, run_study
 from reports.validation_view import print_validation
 
 __all__ = ["app"]
@@ -141,17 +142,69 @@ def synth(
     _guard(run)
 
 
+FORMAT_HELP = "Comma-separated formats: html, pdf, docx (default: the study config's reports.formats)."
+
+
+def _split_formats(formats: str | None) -> list[str] | None:
+    if formats is None:
+        return None
+    chosen = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    unknown = [f for f in chosen if f not in ("html", "pdf", "docx")]
+    if unknown or not chosen:
+        raise typer.BadParameter(f"{formats!r}: give one or more of html, pdf, docx, e.g. --format html,pdf")
+    return chosen
+
+
+def _run_with_progress(config: Path, out_dir: Path | None, **options: object) -> StudyRun:
+    from reports.study_results import STAGES as ANALYSES
+
+    with _progress() as bar:
+        task = bar.add_task("starting", total=len(STAGES) + len(ANALYSES))
+
+        def step(text: str) -> None:
+            bar.update(task, description=text, advance=1)
+
+        return run_study(config, out_dir, progress=step, **options)  # type: ignore[arg-type]
+
+
+def _print_run(run: StudyRun) -> None:
+    out.print(f"Results bundle: {run.bundle}", soft_wrap=True)
+    for kind, paths in run.documents.items():
+        label = kind.replace("_", " ")
+        for fmt, path in paths.items():
+            out.print(f"  {label:<15} {fmt:<5} {path}", soft_wrap=True)
+    for item in run.results.not_run:
+        out.print(f"  not run: {item.analysis}: {item.reason}", soft_wrap=True)
+
+
+@app.command()
+def run(
+    study: Annotated[Path, typer.Argument(help="The study config (study.yaml) or its folder.")],
+    out_dir: Annotated[Path | None, typer.Option("--out", help="The results folder to (re)build (default: the "
+                                                 "study config's reports.output).")] = None,
+    formats: Annotated[str | None, typer.Option("--format", help=FORMAT_HELP)] = None,
+    engine: Annotated[str, typer.Option(help="auto (Quarto when found, else built-in), quarto or builtin.")] = "auto",
+    force: Annotated[bool, typer.Option(help="Replace --out even when it holds another study's results.")] = False,
+) -> None:
+    """Validate a study, run every analysis, write the results bundle and render the reports."""
+    chosen = _split_formats(formats)
+    if engine not in ("auto", "quarto", "builtin"):
+        raise typer.BadParameter(f"{engine!r}: use auto, quarto or builtin", param_hint="--engine")
+    _print_run(_guard(lambda: _run_with_progress(study, out_dir, formats=chosen, engine=engine, force=force)))
+
+
 @app.command()
 def demo(
     directory: Annotated[Path, typer.Option("--dir", help="Folder for the demo study.")] = Path("progeval-demo"),
     seed: Annotated[int, typer.Option(help="Random seed.")] = 20261122,
+    engine: Annotated[str, typer.Option(help="auto (Quarto when found, else built-in), quarto or builtin.")] = "auto",
 ) -> None:
-    """Synthesize a messy study into ./progeval-demo/, validate it and show what was found."""
+    """Synthesize a messy study into ./progeval-demo/, validate it, analyse it and render its reports."""
 
-    def run() -> None:
+    def go() -> None:
         with _progress() as bar:
             bar.add_task("drawing a synthetic study with the faults of real exports", total=None)
-            made = generate_study(directory, seed=seed, messy=True)
+            made = generate_study(directory / "study", seed=seed, messy=True)
         out.print(f"[bold]1. Synthetic study[/] written to {made.root} (seed {seed}).", soft_wrap=True)
         out.print(f"[bold]2. Validation[/] of {made.config_path}:\n", soft_wrap=True)
         _, study = _validate(made.config_path, None, strict=False)
@@ -163,5 +216,8 @@ def demo(
         out.print(f"\n[bold]3. Check against the injected faults:[/] {injected:,} rows were made faulty, "
                   f"{study.report.n_quarantined:,} were quarantined; every fault found with its exact count: "
                   f"{'yes' if matched else 'NO'}.")
+        out.print("\n[bold]4. Analyses and reports[/] (progeval run):", soft_wrap=True)
+        result = _run_with_progress(made.config_path, directory / "results", engine=engine, force=True)
+        _print_run(result)
 
-    _guard(run)
+    _guard(go)

@@ -114,9 +114,14 @@ def test_synth_rejects_impossible_sizes(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_demo_finds_every_injected_fault(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["demo", "--dir", str(tmp_path / "demo")])
+def test_demo_finds_every_injected_fault_and_renders_the_reports(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo", "--dir", str(tmp_path / "demo"), "--engine", "builtin"])
     assert result.exit_code == 0, result.output
     flat = " ".join(result.output.split())
     assert "every fault found with its exact count: yes" in flat
-    assert (tmp_path / "demo" / "validation" / "failures.csv").exists()
+    assert (tmp_path / "demo" / "study" / "validation" / "failures.csv").exists()
+    documents = tmp_path / "demo" / "results" / "documents"
+    for name in ("annual", "brief"):
+        for fmt in ("html", "pdf", "docx"):
+            assert str(documents / f"{name}.{fmt}") in flat
+            assert (documents / f"{name}.{fmt}").stat().st_size > 10_000
