@@ -196,10 +196,10 @@ def event_study_figure(table: pd.DataFrame, *, pretrend: pd.DataFrame | None = N
         for ax, o in zip(axes, outcomes, strict=True):
             _draw(ax, events[o])
             ax.set_xlim(low, high)
-            title = "" if label_of[o] == "the outcome" else wrap(label_of[o], 44 if len(outcomes) == 1 else 34)
+            heading = "" if label_of[o] == "the outcome" else wrap(label_of[o], 44 if len(outcomes) == 1 else 34)
             if len(outcomes) > 1 and texts[o]:
-                title += f"\npre-trend test {texts[o]}"
-            ax.set_title(title, loc="left")
+                heading += f"\npre-trend test {texts[o]}"
+            ax.set_title(heading, loc="left")
             ax.set_ylabel("Estimated effect" + (f" ({scale})" if scale else ""))
         for ax in axes[-2:] if len(outcomes) > 1 else axes:
             ax.set_xlabel(time_label if len(outcomes) == 1 else wrap(time_label, 40))

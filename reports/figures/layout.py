@@ -93,7 +93,8 @@ def draw_series(ax: Axes, x: np.ndarray, estimate: np.ndarray, low: np.ndarray, 
 def shared_legend(fig: Figure, handles: list[Line2D], labels: list[str]) -> None:
     """One legend for all panels, centred below them."""
     if handles:
-        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 4), handlelength=2.4)
+        per_row = 4 if sum(len(label) for label in labels[:4]) <= 70 else 2  # long labels: two a row, none cut off
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), per_row), handlelength=2.4)
 
 
 def finish(fig: Figure, theme: Theme, *, name: str, title: str, subtitle: str, alt_text: str) -> ReportFigure:
