@@ -17,12 +17,14 @@ Examples
 from __future__ import annotations
 
 import os
+import secrets
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text"]
+__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "swap_in_folder"]
 
 
 @contextmanager
@@ -51,3 +53,26 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
 def atomic_write_text(path: str | Path, text: str, *, encoding: str = "utf-8") -> None:
     """Write ``text`` to ``path`` atomically."""
     atomic_write_bytes(path, text.encode(encoding))
+
+
+def swap_in_folder(built: str | Path, target: str | Path) -> None:
+    """Move the finished folder ``built`` to ``target``, replacing whatever ``target`` holds.
+
+    Two renames within one folder (the old ``target`` aside, ``built`` in), so a reader sees the old
+    folder or the new one; if the second rename fails the old folder is put back.  ``built`` must be in
+    the same folder as ``target``.
+    """
+    built, target = Path(built), Path(target)
+    old = target.with_name(f".{target.name}.{secrets.token_hex(4)}.old")
+    if target.exists():
+        os.replace(target, old)
+    try:
+        os.replace(built, target)
+    except OSError:
+        if old.exists():
+            os.replace(old, target)
+        raise
+    if old.is_dir():
+        shutil.rmtree(old)
+    elif old.exists():
+        old.unlink()

@@ -11,11 +11,11 @@ Examples
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 from pathlib import Path
 
+from data_schema.atomic import swap_in_folder
 from data_schema.config import StudyConfig, load_config
 from data_schema.errors import ConfigError
 
@@ -29,20 +29,6 @@ def parquet_name(table: str) -> str:
 
 def _quote(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
-
-
-def _swap_in(built: Path, target: Path) -> None:
-    """Replace ``target`` (a folder, possibly missing) by ``built``; the old one survives a failed rename."""
-    old = target.with_name(f".{target.name}.{secrets.token_hex(4)}.old")
-    if target.exists():
-        os.replace(target, old)
-    try:
-        os.replace(built, target)
-    except OSError:
-        if old.exists():
-            os.replace(old, target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def export_tables(config: str | Path | StudyConfig, folder: str | Path | None = None, *,
@@ -106,7 +92,7 @@ def export_tables(config: str | Path | StudyConfig, folder: str | Path | None = 
             con.execute(f'COPY "{table}" TO {_quote(built / parquet_name(table))} '
                         "(FORMAT parquet, COMPRESSION zstd)")
         con.close()
-        _swap_in(built, target)
+        swap_in_folder(built, target)
     except BaseException:
         con.close()
         shutil.rmtree(built, ignore_errors=True)

@@ -13,13 +13,13 @@ Examples
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from data_schema.atomic import swap_in_folder
 from data_schema.errors import ProgevalError
 from reports.bundle.manifest import MANIFEST
 
@@ -85,18 +85,6 @@ def staged_bundle(out: str | Path, *, title: str, force: bool = False) -> Iterat
     building.mkdir()
     try:
         yield building
-        old = out.with_name(f".{out.name}.{token}.old")
-        if out.exists():
-            os.replace(out, old)
-        try:
-            os.replace(building, out)
-        except OSError:
-            if old.exists():
-                os.replace(old, out)
-            raise
-        if old.is_dir():
-            shutil.rmtree(old)
-        elif old.exists():
-            old.unlink()
+        swap_in_folder(building, out)
     finally:
         shutil.rmtree(building, ignore_errors=True)
