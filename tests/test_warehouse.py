@@ -439,7 +439,8 @@ def test_no_database_named(make_study, tmp_path):
 @pytest.mark.parametrize(
     ("options", "match"),
     [({"chunk_rows": 0}, r"chunk_rows=0; give a whole number"), ({"chunk_rows": 2.5}, "chunk_rows=2.5"),
-     ({"memory_limit": "lots"}, "memory_limit='lots' is not a DuckDB memory size")],
+     ({"memory_limit": "lots"}, "memory_limit='lots' is not a DuckDB memory size"),
+     ({"workers": 0}, r"workers=0; give a whole number of processes")],
 )
 def test_argument_errors(make_study, tmp_path, options, match):
     config = _config_with(make_study, {"engine": "pandas"})
@@ -456,3 +457,11 @@ def test_analysis_memory_limit(clean):
     assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] in ("286.1 MiB", "300.0 MB")
     with pytest.raises(ArgumentError, match="memory_limit='lots' is not a DuckDB memory size"):
         open_tables(config, database=database, memory_limit="lots")
+
+
+def test_worker_processes_write_the_same_database(messy, tmp_path, monkeypatch):
+    """Chunks validated in two worker processes (from the first row on here) give the pandas path's results."""
+    monkeypatch.setattr("data_schema.warehouse.parallel.PARALLEL_FROM_ROWS", 0)
+    database = tmp_path / "parallel.duckdb"
+    report = load_study_into_duckdb(messy.config, database, chunk_rows=500, workers=2)
+    _same_everything(Loaded(messy.config, messy.study, database, report))

@@ -36,6 +36,7 @@ from data_schema.warehouse.assemble import (
 )
 from data_schema.warehouse.atomic_db import DEFAULT_MEMORY_LIMIT, building_database
 from data_schema.warehouse.csv_chunks import IrregularCsv
+from data_schema.warehouse.parallel import DEFAULT_WORKERS, ChunkValidator
 from data_schema.warehouse.parquet_export import export_tables
 from data_schema.warehouse.sources import ChunkedFile, open_chunked
 from data_schema.warehouse.staging import (
@@ -46,7 +47,6 @@ from data_schema.warehouse.staging import (
     create_stage,
     drop_stage,
     drop_table_stage,
-    validate_chunk,
 )
 from data_schema.warehouse.whole_table import (
     drop_shadowed,
@@ -93,20 +93,20 @@ def _append(con: Any, table: str, chunk: ValidatedChunk, commit: bool) -> None:
         con.execute("BEGIN TRANSACTION")
 
 
-def _stage_chunks(con: Any, table: str, chunks: Iterator[RawTable], key: bytes,
-                  step: Progress) -> tuple[ColumnMatch, FixTally, int]:
+def _stage_chunks(con: Any, table: str, chunks: Iterator[RawTable], key: bytes, step: Progress,
+                  validator: ChunkValidator) -> tuple[ColumnMatch, FixTally, int]:
     """Validate every chunk and append it to the database, committing every ``COMMIT_ROWS`` rows.
 
-    DuckDB appends a chunk in a worker thread (it releases the GIL) while the next chunk is read and
-    validated, one chunk in flight at most.  Commits are spaced because one commit a chunk is slow for
-    small chunks and one transaction for a whole file holds memory in DuckDB until it ends.
+    DuckDB appends a chunk in a worker thread (it releases the GIL) while the next chunks are read and
+    validated (in worker processes for a large file, see :mod:`data_schema.warehouse.parallel`), one append
+    in flight at most.  Commits are spaced because one commit a chunk is slow for small chunks and one
+    transaction for a whole file holds memory in DuckDB until it ends.
     """
     header, tally, read, pending = None, None, 0, 0
     con.execute("BEGIN TRANSACTION")
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="duckdb-append") as worker:
         appending: Future | None = None
-        for raw in chunks:
-            chunk = validate_chunk(raw, table, key=key)
+        for rows, chunk in validator.validated(chunks, table, key):
             if appending is not None:
                 appending.result()
             if header is None:
@@ -114,7 +114,7 @@ def _stage_chunks(con: Any, table: str, chunks: Iterator[RawTable], key: bytes,
                 create_stage(con, table, header)
                 tally = FixTally(list(header.frame.columns))
             tally.add(chunk.fixes)
-            read, pending = read + len(raw.frame), pending + len(raw.frame)
+            read, pending = read + rows, pending + rows
             appending = worker.submit(_append, con, table, chunk, pending >= COMMIT_ROWS)
             pending = 0 if pending >= COMMIT_ROWS else pending
             step(f"reading {table}: {read:,} rows")
@@ -124,16 +124,18 @@ def _stage_chunks(con: Any, table: str, chunks: Iterator[RawTable], key: bytes,
     return header, tally, read
 
 
-def _stage_file(con: Any, cfg: StudyConfig, table: str, key: bytes, chunk_rows: int, step: Progress) -> StagedFile:
+def _stage_file(con: Any, cfg: StudyConfig, table: str, key: bytes, chunk_rows: int, step: Progress,
+                validator: ChunkValidator) -> StagedFile:
     entry = getattr(cfg.data, table)
     step(f"reading {table}")
     source: ChunkedFile = open_chunked(cfg.table_path(table), sheet=entry.sheet, encoding=entry.encoding)
     try:
-        header, tally, read = _stage_chunks(con, table, source.chunks(chunk_rows), key, step)
+        header, tally, read = _stage_chunks(con, table, source.chunks(chunk_rows), key, step, validator)
     except IrregularCsv:  # not a regular file after all: forget what was kept and read it line by line
         con.execute("ROLLBACK")
         drop_table_stage(con, table)
-        header, tally, read = _stage_chunks(con, table, source.chunks(chunk_rows, linewise=True), key, step)
+        header, tally, read = _stage_chunks(con, table, source.chunks(chunk_rows, linewise=True), key, step,
+                                            validator)
     pa.default_memory_pool().release_unused()  # hand the chunks' memory back before DuckDB's turn
     empty = replace(header, frame=header.frame.iloc[:0])  # the header facts, without the first chunk's rows
     return StagedFile(table, source.facts, tuple(header.frame.columns), empty, tally.frame(), read, source.blank_rows)
@@ -154,6 +156,7 @@ def load_study_into_duckdb(
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     progress: Progress | None = None,
+    workers: int = DEFAULT_WORKERS,
 ) -> StudyReport:
     """Validate every table a study config names and load it into a DuckDB database file, out of core.
 
@@ -172,6 +175,9 @@ def load_study_into_duckdb(
         DuckDB's memory limit (``"512MB"``); beyond it DuckDB spills to a folder beside the database.
     progress
         Called with a short description before each step and after each chunk.
+    workers
+        Processes that validate the chunks of a large file (from its millionth row on) at the same time;
+        the database is the same whatever the number.  Default: 2 on a machine with two cores or more.
 
     Returns
     -------
@@ -183,7 +189,7 @@ def load_study_into_duckdb(
     ConfigError, PseudonymKeyError, CodebookError, InputFileError
         As :func:`~data_schema.load_study`; nothing is written then.
     ArgumentError
-        ``chunk_rows`` or ``memory_limit`` is not usable.
+        ``chunk_rows``, ``memory_limit`` or ``workers`` is not usable.
 
     Notes
     -----
@@ -224,6 +230,7 @@ def load_study_into_duckdb(
     cfg = config if isinstance(config, StudyConfig) else load_config(config)
     target = study_database(cfg, database)
     chunk_rows = _check_chunk_rows(chunk_rows)
+    validator = ChunkValidator(workers)
     step = progress or (lambda _: None)
     if key is None:
         key_file = cfg.root / cfg.privacy.key_file if cfg.privacy.key_file else None
@@ -232,7 +239,8 @@ def load_study_into_duckdb(
     codebooks = load_codebooks(cfg.instruments_dir, cfg.instruments.ids)
     with building_database(target, memory_limit=memory_limit) as con:
         create_failures(con)
-        staged = [_stage_file(con, cfg, table, key, chunk_rows, step) for table in cfg.tables()]
+        with validator:
+            staged = [_stage_file(con, cfg, table, key, chunk_rows, step, validator) for table in cfg.tables()]
         for s in staged:
             step(f"checking keys of {s.table}")
             key_failures(con, s.table, list(s.columns))
