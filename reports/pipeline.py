@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from data_schema.config import StudyConfig, load_config
+from data_schema.errors import ConfigError
 from data_schema.study import load_study
 from reports.bundle import MANIFEST, build_manifest, package_versions, staged_bundle, write_table
 from reports.bundle.manifest import canonical_json
@@ -114,7 +115,8 @@ def run_study(config: str | Path | StudyConfig, out: str | Path | None = None, *
     Raises
     ------
     ConfigError, InputFileError, PseudonymKeyError, CodebookError
-        The study cannot be read (as :func:`data_schema.load_study`); nothing is written.
+        The study cannot be read (as :func:`data_schema.load_study`), or its backend is not ``pandas``;
+        nothing is written.
     BundleExistsError
         ``out`` holds something else and ``force`` is false.
     RenderError
@@ -131,6 +133,11 @@ def run_study(config: str | Path | StudyConfig, out: str | Path | None = None, *
 
     step = progress or (lambda _: None)
     cfg = config if isinstance(config, StudyConfig) else load_config(config)
+    if cfg.backend.engine != "pandas":
+        raise ConfigError(f"{cfg.root / 'study.yaml'}: progeval run reads the study into memory, and this config's "
+                          f"backend is {cfg.backend.engine}; the reports pipeline does not run on engine tables yet. "
+                          "Run the engine analyses from Python (see the README's 'Large data'), or set "
+                          "backend: {engine: pandas} for a study that fits in memory")
     out = Path(out) if out is not None else cfg.root / cfg.reports.output
     kinds = tuple(dict.fromkeys(documents if documents is not None else cfg.reports.documents))
     chosen = _formats(cfg, formats)

@@ -3,7 +3,7 @@
 Issue 8's promises checked here on the synthetic study (messy, so the data-quality appendix has
 content): the bundle holds the manifest (SHA-256 of every input file, resolved config, versions, seed),
 tables as CSV and Parquet and figures as SVG and PNG; a second run gives the same bytes in every file;
-no raw student id or phone number of the input appears in any output (every file scanned, PDF and DOCX
+no raw student id, phone number or name of the input appears in any output (every file scanned, PDF and DOCX
 through their text); ``--out`` refuses another study's results without ``--force``; a failure leaves the
 earlier results untouched; an analysis that cannot run is named in the documents with its reason.
 """
@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 
 from data_schema import generate_study
 from data_schema.config import load_config
+from data_schema.errors import ConfigError
 from reports.bundle import BundleExistsError
 from reports.cli import app
 from reports.pipeline import run_study
@@ -121,13 +122,24 @@ def _text_of(path: Path) -> str:
     return path.read_bytes().decode("utf-8", "replace")
 
 
+def _raw_students(path: Path) -> pd.DataFrame:
+    for encoding in ("utf-8-sig", "gb18030"):  # the messy study writes some exports in GB18030
+        try:
+            raw = pd.read_csv(path, dtype=str, encoding=encoding)
+        except UnicodeDecodeError:
+            continue
+        raw.columns = [c.strip().lower() for c in raw.columns]
+        return raw
+    raise AssertionError(f"{path}: neither UTF-8 nor GB18030")
+
+
 def test_no_raw_identifier_in_any_output(runs, synthetic):
     out, *_ = runs
-    raw = pd.read_csv(synthetic.root / "data" / "students.csv", dtype=str, encoding="utf-8-sig",
-                      encoding_errors="replace")
-    raw.columns = [c.strip().lower() for c in raw.columns]
-    secrets = {v.strip() for v in pd.concat([raw["student_id"], raw["phone"]]).dropna() if len(v.strip()) >= 6}
-    assert len(secrets) > 500
+    raw = _raw_students(synthetic.root / "data" / "students.csv")
+    numbers = {v.strip() for v in pd.concat([raw["student_id"], raw["phone"]]).dropna() if len(v.strip()) >= 6}
+    names = {v.strip() for v in raw["name"].dropna() if len(v.strip()) >= 3}  # two-character names match words
+    assert len(numbers) > 500 and len(names) > 100
+    secrets = numbers | names
     pattern = re.compile("|".join(sorted(map(re.escape, secrets), key=len, reverse=True)))
     leaks = {}
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
@@ -192,4 +204,14 @@ def test_cli_run_prints_the_documents(runs, synthetic, tmp_path):
     assert f"Results bundle: {out}" in flat and "annual.pdf" in flat and "brief.docx" in flat
     bad = runner.invoke(app, ["run", str(synthetic.config_path), "--out", str(tmp_path / "r"), "--format", "odt"])
     assert bad.exit_code == 2 and "html, pdf, docx" in " ".join(bad.output.split())
+    assert not (tmp_path / "r").exists()
+
+
+def test_engine_backends_are_refused_before_anything_is_read(synthetic, tmp_path):
+    config = yaml.safe_load(synthetic.config_path.read_text(encoding="utf-8"))
+    config["backend"] = {"engine": "duckdb", "database": "study.duckdb"}
+    (synthetic.root / "duck.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError, match="progeval run reads the study into memory, and this config's backend is "
+                                          "duckdb"):
+        run_study(synthetic.root / "duck.yaml", tmp_path / "r")
     assert not (tmp_path / "r").exists()
