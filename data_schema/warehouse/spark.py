@@ -110,9 +110,7 @@ def open_spark_tables(config: str | Path | StudyConfig, *, session: Any = None) 
     import ibis
 
     cfg = config if isinstance(config, StudyConfig) else load_config(config)
-    _options(cfg)
-    folder = cfg.spark_tables_dir
-    assert folder is not None  # a spark backend always has its folder
+    folder = (cfg.root / _options(cfg).tables).resolve()
     missing = [t for t in cfg.tables() if not (folder / parquet_name(t)).is_file()]
     if missing:
         raise ConfigError(f"{folder}: no Parquet export of table {', '.join(missing)}; load the study with "
