@@ -23,7 +23,7 @@ from data_schema.config import StudyConfig, load_config
 from data_schema.errors import ConfigError
 from data_schema.study import load_study
 from reports.bundle import MANIFEST, build_manifest, package_versions, staged_bundle, write_table
-from reports.bundle.manifest import canonical_json
+from reports.bundle.manifest import canonical_json, with_documents
 from reports.render import render
 from reports.study_results import StudyResults, run_analyses
 
@@ -154,6 +154,7 @@ def run_study(config: str | Path | StudyConfig, out: str | Path | None = None, *
         not_run = [{"analysis": n.analysis, "reason": n.reason} for n in results.not_run]
         figures = {name: {"title": f.title, "alt_text": f.alt_text} for name, f in saved.items()}
         draft = build_manifest(cfg, seed=cfg.seed, outputs=outputs, bundle=folder, not_run=not_run, figures=figures)
+        # the documents print the digest of everything but themselves; their own digests are added after
         step(STAGES[4])
         sources = write_documents(results, figures=saved, config=cfg, results_digest=draft["results_digest"],
                                   versions=package_versions(), folder=folder / "documents", documents=kinds)
@@ -162,8 +163,7 @@ def run_study(config: str | Path | StudyConfig, out: str | Path | None = None, *
                                  resource_dir=folder, timeout=timeout) for kind, source in sources.items()}
         files = {f"{kind}.{fmt}": path for kind, paths in rendered.items() for fmt, path in paths.items()}
         files.update({f"{kind}.source": path for kind, path in sources.items()})
-        manifest = build_manifest(cfg, seed=cfg.seed, outputs=outputs, bundle=folder, not_run=not_run,
-                                  figures=figures, documents=files)
+        manifest = with_documents(draft, files, folder)
         (folder / MANIFEST).write_text(canonical_json(manifest), encoding="utf-8")
     bundle = Path(out).resolve()
     placed = {kind: {fmt: bundle / path.relative_to(folder) for fmt, path in paths.items()}

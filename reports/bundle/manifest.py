@@ -25,8 +25,8 @@ from typing import Any
 
 from data_schema.config import StudyConfig
 
-__all__ = ["MANIFEST", "build_manifest", "file_sha256", "input_files", "package_versions", "canonical_json",
-           "PACKAGES"]
+__all__ = ["MANIFEST", "build_manifest", "with_documents", "file_sha256", "input_files", "package_versions",
+           "canonical_json", "PACKAGES"]
 
 MANIFEST = "manifest.json"
 """File name of the manifest in a bundle."""
@@ -88,8 +88,8 @@ def resolved_config(config: StudyConfig) -> dict[str, Any]:
 
 
 def build_manifest(config: StudyConfig, *, seed: int, outputs: Mapping[str, Path], bundle: Path,
-                   not_run: Iterable[Mapping[str, str]] = (), figures: Mapping[str, Mapping[str, str]] | None = None,
-                   documents: Mapping[str, Path] | None = None) -> dict[str, Any]:
+                   not_run: Iterable[Mapping[str, str]] = (),
+                   figures: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, Any]:
     """The manifest of a bundle.
 
     Parameters
@@ -106,14 +106,12 @@ def build_manifest(config: StudyConfig, *, seed: int, outputs: Mapping[str, Path
         The analyses that could not run, each ``{"analysis": ..., "reason": ...}``.
     figures
         Figure name -> ``{"title": ..., "alt_text": ...}``.
-    documents
-        Rendered documents, name -> path inside ``bundle``.
 
     Returns
     -------
     dict
-        ``progeval``, ``python``, ``packages``, ``seed``, ``study`` (title and resolved config), ``inputs``,
-        ``outputs``, ``figures``, ``not_run``, ``results_digest`` and ``documents``.
+        ``progeval``, ``packages``, ``seed``, ``study`` (title and resolved config), ``inputs``, ``outputs``,
+        ``figures``, ``not_run``, ``results_digest``, and ``documents`` (empty until :func:`with_documents`).
     """
     versions = package_versions()
     body = {
@@ -127,5 +125,10 @@ def build_manifest(config: StudyConfig, *, seed: int, outputs: Mapping[str, Path
         "not_run": list(not_run),
     }
     body["results_digest"] = hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
-    body["documents"] = {_relative(p, bundle): file_sha256(p) for p in sorted((documents or {}).values())}
+    body["documents"] = {}
     return body
+
+
+def with_documents(manifest: Mapping[str, Any], documents: Mapping[str, Path], bundle: Path) -> dict[str, Any]:
+    """The manifest with the SHA-256 of the rendered documents (paths inside ``bundle``) added."""
+    return {**manifest, "documents": {_relative(p, bundle): file_sha256(p) for p in sorted(documents.values())}}
