@@ -352,11 +352,11 @@ def test_forced_encoding_is_checked_as_load_study_checks_it(make_study, tmp_path
 
 
 def test_failure_midway_leaves_no_database_and_an_old_one_untouched(crafted, tmp_path, monkeypatch, snapshot):
-    import data_schema.warehouse.loader as loader
+    import data_schema.warehouse.parallel as parallel  # where the loader's chunks are validated
 
     before = snapshot(crafted.database.parent)
     calls = {"n": 0}
-    real = loader.validate_chunk
+    real = parallel.validate_chunk
 
     def failing(raw, table, *, key):
         calls["n"] += 1
@@ -364,7 +364,7 @@ def test_failure_midway_leaves_no_database_and_an_old_one_untouched(crafted, tmp
             raise RuntimeError("disk full")
         return real(raw, table, key=key)
 
-    monkeypatch.setattr(loader, "validate_chunk", failing)
+    monkeypatch.setattr(parallel, "validate_chunk", failing)
     with pytest.raises(RuntimeError, match="disk full"):
         load_study_into_duckdb(crafted.config, crafted.database, chunk_rows=8)
     assert snapshot(crafted.database.parent) == before
