@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,7 +34,7 @@ from data_schema.errors import InputFileError
 from data_schema.readers.encoding import detect_encoding
 from data_schema.readers.raw import RawTable
 
-__all__ = ["read_csv"]
+__all__ = ["read_csv", "csv_records"]
 
 _DELIMITERS = (",", ";", "\t", "|")
 
@@ -71,24 +73,38 @@ def _fast_parse(body: pa.Buffer, names: list[str], delimiter: str) -> pd.DataFra
     return frame
 
 
+def csv_records(reader: Any, width: int) -> Iterator[tuple[int, list[str] | None, str | None]]:
+    """Each record a ``csv.reader`` (positioned after the header) gives, as the intake reads it.
+
+    Yields ``(line, fields, problem)``: the line the record starts on (a quoted field may span lines);
+    the fields padded or cut to ``width``, or ``None`` for a blank line; and why a ragged record is
+    invalid, or ``None``.  Shared by :func:`read_csv` and the warehouse's chunked reader, so both number
+    lines and judge ragged rows alike.
+    """
+    previous_end = reader.line_num
+    for record in reader:
+        start, previous_end = previous_end + 1, reader.line_num
+        if not record or all(not v.strip() for v in record):
+            yield start, None, None
+        elif len(record) != width:
+            yield start, (record + [""] * width)[:width], f"has {len(record)} fields, the header has {width}"
+        else:
+            yield start, record, None
+
+
 def _slow_parse(text: str, names: list[str], delimiter: str) -> tuple[pd.DataFrame, int, dict[int, str]]:
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     next(reader)  # header, already read
-    width = len(names)
     rows: list[list[str]] = []
     lines: list[int] = []
     invalid: dict[int, str] = {}
     blank = 0
-    previous_end = reader.line_num
-    for record in reader:
-        start = previous_end + 1
-        previous_end = reader.line_num
-        if not record or all(not v.strip() for v in record):
+    for start, record, problem in csv_records(reader, len(names)):
+        if record is None:
             blank += 1
             continue
-        if len(record) != width:
-            invalid[start] = f"has {len(record)} fields, the header has {width}"
-            record = (record + [""] * width)[:width]
+        if problem:
+            invalid[start] = problem
         rows.append(record)
         lines.append(start)
     frame = pd.DataFrame(rows, columns=names, dtype="str") if rows else pd.DataFrame(columns=names, dtype="str")

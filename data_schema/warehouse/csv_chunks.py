@@ -38,7 +38,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 # the header rules are read_csv's own, so both paths name and split columns alike
-from data_schema.readers.csv_reader import _header_names, _name_blank_headers, _sniff_delimiter
+from data_schema.readers.csv_reader import _header_names, _name_blank_headers, _sniff_delimiter, csv_records
 from data_schema.warehouse.text_scan import CsvScan
 
 __all__ = ["IrregularCsv", "LineCounter", "stream_rows", "linewise_rows", "header_names"]
@@ -122,22 +122,18 @@ def linewise_rows(scan: CsvScan, names: list[str], delimiter: str, chunk_rows: i
         ``(frame, invalid_rows)``: text values indexed by the line each record starts on, and
         ``{line: reason}`` for ragged rows (padded or cut to the header's width).
     """
-    width = len(names)
     with open(scan.path, encoding=scan.encoding, newline="\n") as text:
         reader = csv.reader(text, delimiter=delimiter)
         next(reader)  # the header, already read
         rows: list[list[str]] = []
         lines: list[int] = []
         invalid: dict[int, str] = {}
-        previous_end = reader.line_num
-        for record in reader:
-            start, previous_end = previous_end + 1, reader.line_num
-            if not record or all(not v.strip() for v in record):
+        for start, record, problem in csv_records(reader, len(names)):
+            if record is None:
                 counter.blank_rows += 1
                 continue
-            if len(record) != width:
-                invalid[start] = f"has {len(record)} fields, the header has {width}"
-                record = (record + [""] * width)[:width]
+            if problem:
+                invalid[start] = problem
             rows.append(record)
             lines.append(start)
             if len(rows) == chunk_rows:
