@@ -26,14 +26,17 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from data_schema.errors import PseudonymKeyError
 
-__all__ = ["pseudonymise", "load_key", "MIN_KEY_BYTES", "PSEUDONYM_LENGTH"]
+if TYPE_CHECKING:
+    from data_schema.config import StudyConfig
+
+__all__ = ["pseudonymise", "load_key", "study_key", "MIN_KEY_BYTES", "PSEUDONYM_LENGTH"]
 
 MIN_KEY_BYTES = 16
 PSEUDONYM_LENGTH = 32
@@ -87,6 +90,19 @@ def load_key(*, key_env: str | None, key_file: str | Path | None, data_dir: str 
         return _check(path.read_bytes(), f"key file {path}")
     except FileNotFoundError:
         raise PseudonymKeyError(f"key file {path} not found") from None
+
+
+def study_key(config: StudyConfig) -> bytes:
+    """The key a study config names: ``privacy.key_env``, else ``privacy.key_file`` (relative to the study folder).
+
+    Raises
+    ------
+    PseudonymKeyError
+        As :func:`load_key`: no source set, the variable unset and no file, a short key, or a key file
+        inside the data folder.
+    """
+    key_file = config.root / config.privacy.key_file if config.privacy.key_file else None
+    return load_key(key_env=config.privacy.key_env, key_file=key_file, data_dir=config.data_dir)
 
 
 def _hmac_pads(key: bytes) -> tuple[Any, Any]:

@@ -23,7 +23,7 @@ from data_schema.codebook import Codebook, load_codebooks
 from data_schema.config import StudyConfig, load_config
 from data_schema.crosscheck import check_responses, check_students
 from data_schema.intake import TableRead, as_quarantined, read_table_quietly
-from data_schema.pseudonym import load_key
+from data_schema.pseudonym import study_key
 from data_schema.report import REPORT_FAILURE_COLUMNS
 from data_schema.study_report import StudyReport
 
@@ -155,8 +155,7 @@ def load_study(
     cfg = config if isinstance(config, StudyConfig) else load_config(config)
     step = progress or (lambda _: None)
     if key is None:
-        key_file = cfg.root / cfg.privacy.key_file if cfg.privacy.key_file else None
-        key = load_key(key_env=cfg.privacy.key_env, key_file=key_file, data_dir=cfg.data_dir)
+        key = study_key(cfg)
     step("loading codebooks")
     codebooks = load_codebooks(cfg.instruments_dir, cfg.instruments.ids)
     reads = _cross_check(_read_all(cfg, key, step), cfg, codebooks, step)

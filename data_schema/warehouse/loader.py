@@ -24,7 +24,7 @@ from data_schema.codebook import load_codebooks
 from data_schema.columns import ColumnMatch
 from data_schema.config import StudyConfig, load_config
 from data_schema.errors import ArgumentError, ConfigError
-from data_schema.pseudonym import load_key
+from data_schema.pseudonym import study_key
 from data_schema.readers import RawTable
 from data_schema.study_report import StudyReport
 from data_schema.warehouse.assemble import (
@@ -233,8 +233,7 @@ def load_study_into_duckdb(
     validator = ChunkValidator(workers)
     step = progress or (lambda _: None)
     if key is None:
-        key_file = cfg.root / cfg.privacy.key_file if cfg.privacy.key_file else None
-        key = load_key(key_env=cfg.privacy.key_env, key_file=key_file, data_dir=cfg.data_dir)
+        key = study_key(cfg)
     step("loading codebooks")
     codebooks = load_codebooks(cfg.instruments_dir, cfg.instruments.ids)
     with building_database(target, memory_limit=memory_limit) as con:
