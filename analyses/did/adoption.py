@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from data_schema.arguments import check_columns
-from data_schema.engine import execute, is_engine_table, table_columns
+from data_schema.engine import execute, is_engine_table
 from data_schema.errors import ArgumentError
 
 if TYPE_CHECKING:
@@ -96,9 +96,9 @@ def adoption_columns(data: pd.DataFrame | ir.Table, adoption_year: Mapping[str, 
        periods. *Journal of Econometrics*, 225(2), 200-230.
     """
     years = _first_cohorts(adoption_year)
+    check_columns(data, [institution, time], what="adoption_columns")  # an Ibis table has .columns too
     if is_engine_table(data):
         return _engine_columns(data, years, institution, time, first_treated, treated)
-    check_columns(data, [institution, time], what="adoption_columns")
     mapped = data[institution].astype("string").map(years)
     unknown = data.loc[mapped.isna() & data[institution].notna(), institution].astype(str).unique().tolist()
     if unknown:
@@ -115,10 +115,6 @@ def _engine_columns(data: Any, years: dict[str, int], institution: str, time: st
                     treated: str) -> Any:
     import ibis
 
-    present = table_columns(data)
-    missing = [c for c in (institution, time) if c not in present]
-    if missing:
-        check_columns(pd.DataFrame(columns=present), [institution, time], what="adoption_columns")
     key = f"__{institution}_adoption"
     lookup = ibis.memtable(pd.DataFrame({key: list(years), first_treated: list(years.values())},
                                         columns=[key, first_treated]).astype({key: "string", first_treated: "int64"}))
