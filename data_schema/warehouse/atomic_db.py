@@ -29,13 +29,17 @@ import duckdb
 
 from data_schema.errors import ArgumentError
 
-__all__ = ["building_database", "DEFAULT_MEMORY_LIMIT"]
+__all__ = ["building_database", "connect_limited", "DEFAULT_MEMORY_LIMIT"]
 
 DEFAULT_MEMORY_LIMIT = "512MB"
 """DuckDB's memory limit during a load; beyond it, DuckDB spills to disk."""
 
 
-def _connect(path: Path, memory_limit: str, spill: Path) -> Any:
+def connect_limited(path: Path | str, memory_limit: str, spill: Path) -> Any:
+    """A DuckDB connection to ``path`` (``":memory:"``: none) using at most ``memory_limit``, spilling to ``spill``.
+
+    An unusable size is an :class:`~data_schema.errors.ArgumentError`.
+    """
     try:
         return duckdb.connect(str(path), config={"memory_limit": memory_limit, "temp_directory": str(spill)})
     except (duckdb.ParserException, duckdb.InvalidInputException) as exc:
@@ -73,7 +77,7 @@ def building_database(target: str | Path, *, memory_limit: str = DEFAULT_MEMORY_
     target.parent.mkdir(parents=True, exist_ok=True)
     stem = f".{target.name}.{secrets.token_hex(6)}"
     part, spill = target.with_name(stem + ".part"), target.with_name(stem + ".tmp")
-    con = _connect(part, memory_limit, spill)
+    con = connect_limited(part, memory_limit, spill)
     try:
         yield con
         con.execute("CHECKPOINT")

@@ -25,9 +25,10 @@ import duckdb
 
 from data_schema.arguments import check_choice
 from data_schema.config import StudyConfig, load_config
-from data_schema.errors import ArgumentError, ConfigError
+from data_schema.errors import ConfigError
 from data_schema.study_report import StudyReport
 from data_schema.warehouse.assemble import quarantine_table, read_load_report_from
+from data_schema.warehouse.atomic_db import connect_limited
 from data_schema.warehouse.loader import study_database
 
 if TYPE_CHECKING:
@@ -45,13 +46,8 @@ ANALYSIS_MEMORY_LIMIT = "2GB"
 
 def _attach(path: Path, memory_limit: str | None = None) -> Any:
     """A new in-memory DuckDB connection with ``path`` attached read-only as ``study`` and in use."""
-    settings = {} if memory_limit is None else {
-        "memory_limit": memory_limit, "temp_directory": str(Path(tempfile.gettempdir()) / "progeval-duckdb")}
-    try:
-        con = duckdb.connect(config=settings)
-    except (duckdb.ParserException, duckdb.InvalidInputException) as exc:
-        raise ArgumentError(f"memory_limit={memory_limit!r} is not a DuckDB memory size ({exc}); give a number "
-                            "and a unit, e.g. '1GB' or '512MB'") from None
+    con = duckdb.connect() if memory_limit is None else connect_limited(
+        ":memory:", memory_limit, Path(tempfile.gettempdir()) / "progeval-duckdb")
     try:
         con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS study (READ_ONLY)")
         con.execute("USE study")
